@@ -1,0 +1,400 @@
+"""The ``cleartrial`` command line (Typer + Rich).
+
+Every command that prints data has ``--json`` with a stable shape (docs/cli.md); without it,
+output is for people: tables, words, and progress bars on long work.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import zipfile
+from pathlib import Path
+from typing import Optional
+
+import orjson
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from . import __version__
+from .errors import CleartrialError, CtgovAPIError, NoNetwork
+from .model import to_dict
+from .store import Store
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Find clinical trials and understand them.")
+console = Console(stderr=True)
+out = Console()
+
+DEFAULT_DB = "cleartrial.db"
+# What `make run` syncs into an empty database: the trials a person can act on now.
+DEFAULT_SYNC_STATUSES = ["RECRUITING", "NOT_YET_RECRUITING"]
+
+
+class _State:
+    db: str = DEFAULT_DB
+
+
+state = _State()
+
+
+def _open_store() -> Store:
+    return Store(state.db)
+
+
+def _emit_json(data) -> None:
+    sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode() + "\n")
+
+
+def _fail(message: str, code: int = 1) -> None:
+    console.print(f"[bold red]Error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+@app.callback()
+def main(
+    db: Optional[str] = typer.Option(
+        None, "--db", help="Database file (default: $CLEARTRIAL_DB, else ./cleartrial.db).", show_default=False
+    ),
+    version: bool = typer.Option(False, "--version", help="Print the version and exit.", is_eager=True),
+) -> None:
+    if version:
+        out.print(f"cleartrial {__version__}")
+        raise typer.Exit()
+    state.db = db or os.environ.get("CLEARTRIAL_DB") or DEFAULT_DB
+
+
+def _count_records(paths: list[Path]) -> int | None:
+    """A cheap total for the progress bar: zip members and files; None if unknown."""
+    total = 0
+    for p in paths:
+        if p.is_file() and zipfile.is_zipfile(p):
+            with zipfile.ZipFile(p) as zf:
+                total += sum(1 for n in zf.namelist() if n.lower().endswith((".xml", ".json")))
+        elif p.is_file() and p.suffix.lower() == ".xml":
+            total += 1
+        else:
+            return None  # JSON arrays/pages and directories: unknown until read
+    return total
+
+
+def _progress() -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    )
+
+
+def do_load(store: Store, paths: list[Path], *, quiet: bool = False):
+    from .loader import load_paths
+
+    total = _count_records(paths)
+    with _progress() as bar:
+        task = bar.add_task("Loading studies", total=total)
+
+        def tick(n: int, origin: str) -> None:
+            if n % 100 == 0:
+                bar.update(task, completed=n)
+
+        report = load_paths(store, paths, progress=tick)
+        bar.update(task, completed=report.counts.total, total=report.counts.total)
+    store.optimize()
+    return report
+
+
+@app.command()
+def load(
+    paths: list[Path] = typer.Argument(..., help="Bulk files, zips or directories (API v2 JSON or legacy XML)."),
+    json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+) -> None:
+    """Load ClinicalTrials.gov bulk files into the database."""
+    for p in paths:
+        if not p.exists():
+            _fail(f"{p}: no such file or directory.")
+    with _open_store() as store:
+        try:
+            report = do_load(store, paths)
+        except CleartrialError as exc:
+            _fail(str(exc))
+    if json_out:
+        _emit_json(report.as_dict())
+        return
+    c = report.counts
+    table = Table(title="Load summary", show_header=False)
+    for label, value in [
+        ("New trials", c.new),
+        ("Updated", c.updated),
+        ("Unchanged", c.unchanged),
+        ("Skipped: a newer copy is stored", c.older_skipped),
+        ("Quarantined (could not be read)", c.quarantined),
+    ]:
+        table.add_row(label, f"{value:,}")
+    out.print(table)
+    if report.quarantined:
+        out.print("[bold]Quarantined records[/] (kept whole; see `cleartrial quarantine`):")
+        for origin, reason in report.quarantined[:20]:
+            out.print(f"  {origin}: {reason}", highlight=False)
+        if len(report.quarantined) > 20:
+            out.print(f"  … and {len(report.quarantined) - 20:,} more")
+    if report.skipped_files:
+        out.print(f"Files that are not study records were skipped: {', '.join(report.skipped_files[:5])}"
+                  + (" …" if len(report.skipped_files) > 5 else ""), highlight=False)
+
+
+def do_sync(store: Store, *, condition=None, term=None, statuses=None, since=None, max_studies=None):
+    from .sources.ctgov_api import CtgovClient
+    from .sync import run_sync
+
+    with _progress() as bar:
+        task = bar.add_task("Syncing from ClinicalTrials.gov", total=None)
+
+        def tick(done: int, total: int | None) -> None:
+            bar.update(task, completed=done, total=total)
+
+        result = run_sync(
+            store,
+            CtgovClient(),
+            condition=condition,
+            term=term,
+            statuses=statuses,
+            since=since,
+            max_studies=max_studies,
+            progress=tick,
+        )
+    store.optimize()
+    return result
+
+
+@app.command()
+def sync(
+    condition: Optional[str] = typer.Option(None, help="Condition or disease (query.cond)."),
+    term: Optional[str] = typer.Option(None, help="Other words (query.term)."),
+    status: Optional[list[str]] = typer.Option(None, "--status", help="Overall status; repeat for several."),
+    since: Optional[str] = typer.Option(None, help="Only studies updated on or after this date (YYYY-MM-DD)."),
+    max_studies: Optional[int] = typer.Option(None, "--max", help="Stop after this many studies."),
+    json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+) -> None:
+    """Download studies from the live ClinicalTrials.gov API (resumable)."""
+    from .search import normalise_statuses
+
+    try:
+        statuses = normalise_statuses(status)
+        with _open_store() as store:
+            result = do_sync(store, condition=condition, term=term, statuses=statuses, since=since, max_studies=max_studies)
+    except NoNetwork as exc:
+        _fail(f"{exc}\nWithout internet, load a bulk file instead: cleartrial load path/to/bulk.zip")
+    except CleartrialError as exc:
+        _fail(str(exc))
+    data = result.as_dict() if hasattr(result, "as_dict") else to_dict(result)
+    if json_out:
+        _emit_json(data)
+    else:
+        out.print(data)
+
+
+@app.command()
+def search(
+    query: str = typer.Argument("", help="Condition, treatment or keywords."),
+    status: Optional[list[str]] = typer.Option(None, "--status", help="RECRUITING, NOT_YET_RECRUITING, …; repeat for several. Default: all."),
+    age: Optional[float] = typer.Option(None, help="The person's age in years."),
+    sex: Optional[str] = typer.Option(None, help="female or male."),
+    phase: Optional[list[str]] = typer.Option(None, "--phase", help="early1, 1, 2, 3, 4 or na; repeat for several."),
+    study_type: Optional[list[str]] = typer.Option(None, "--study-type", help="interventional, observational or expanded_access."),
+    healthy_volunteers: Optional[bool] = typer.Option(None, "--healthy-volunteers/--no-healthy-volunteers", help="Only trials that take (or do not take) healthy volunteers."),
+    intervention_type: Optional[list[str]] = typer.Option(None, "--intervention-type", help="drug, device, behavioral, …"),
+    near: Optional[str] = typer.Option(None, help='A US ZIP, "City, ST" or "City, Country".'),
+    radius_miles: float = typer.Option(100.0, "--radius-miles", help="Distance from --near."),
+    sort: str = typer.Option("relevance", help="relevance, distance or newest."),
+    page: int = typer.Option(1, help="Page of results."),
+    limit: int = typer.Option(10, help="Results per page (at most 100)."),
+    json_out: bool = typer.Option(False, "--json", help="Print results as JSON."),
+) -> None:
+    """Search the loaded trials."""
+    from .search import SearchQuery, result_as_dict
+    from .search import search as run_search
+
+    q = SearchQuery(
+        text=query, statuses=status, age=age, sex=sex, phases=phase, study_types=study_type,
+        healthy_volunteers=healthy_volunteers, intervention_types=intervention_type, near=near,
+        radius_miles=radius_miles, sort=sort, page=page, per_page=limit,
+    )
+    with _open_store() as store:
+        try:
+            result = run_search(store, q)
+        except CleartrialError as exc:
+            _fail(str(exc), code=2)
+    if json_out:
+        _emit_json(result_as_dict(result))
+        return
+    _print_results(result)
+
+
+def _print_results(result) -> None:
+    from .words import age_range_words, phase_words, status_words
+
+    if result.relaxed:
+        out.print("[yellow]No trial matched every word; these match some of them.[/]")
+    where = f" within {result.query.radius_miles:g} miles of {result.place.label}" if result.place else ""
+    out.print(f"[bold]{result.total:,}[/] trials found{where}.", highlight=False)
+    for i, hit in enumerate(result.hits, start=(result.query.page - 1) * result.query.per_page + 1):
+        t = hit.trial
+        out.print(f"\n[bold]{i}. {t.brief_title or t.nct_id}[/]  [dim]{t.nct_id}[/]", highlight=False)
+        out.print(
+            f"   {status_words(t.overall_status)} · {phase_words(t.phases)} · {age_range_words(t.eligibility)}",
+            highlight=False,
+        )
+        if t.conditions:
+            out.print(f"   Conditions: {', '.join(t.conditions[:4])}", highlight=False)
+        if hit.nearest_site:
+            s = hit.nearest_site
+            place = ", ".join(x for x in (s.facility, s.city, s.state, s.country) if x)
+            approx = " (approximate)" if s.approximate else ""
+            out.print(f"   Nearest site: {place} — {s.distance_miles:g} miles{approx}", highlight=False)
+        if hit.snippet:
+            out.print(f"   [dim]{hit.snippet}[/]", highlight=False)
+    if result.pages > 1:
+        out.print(f"\nPage {result.query.page} of {result.pages}. Use --page to see more.")
+
+
+@app.command()
+def show(
+    nct_id: str = typer.Argument(..., help="NCT id, like NCT00000102."),
+    json_out: bool = typer.Option(False, "--json", help="Print the normalized trial as JSON."),
+    raw: bool = typer.Option(False, "--raw", help="Print the record exactly as it was read."),
+) -> None:
+    """Show one trial."""
+    from .model import NCT_ID_RE
+
+    nct = nct_id.strip().upper()
+    if not NCT_ID_RE.match(nct):
+        _fail(f'"{nct_id}" is not an NCT id. They look like NCT00000102: NCT and 8 digits.', code=2)
+    with _open_store() as store:
+        if raw:
+            got = store.get_raw(nct)
+            if got is None:
+                _fail(f"{nct} is not in this database ({state.db}).")
+            sys.stdout.buffer.write(got[1])
+            return
+        trial = store.get_trial(nct)
+    if trial is None:
+        _fail(f"{nct} is not in this database ({state.db}). Load or sync it first.")
+    if json_out:
+        _emit_json(to_dict(trial))
+        return
+    _print_trial(trial)
+
+
+def _print_trial(t) -> None:
+    from .words import age_range_words, phase_words, sex_words, status_words
+
+    out.print(f"[bold]{t.brief_title or t.nct_id}[/]  [dim]{t.nct_id}[/]", highlight=False)
+    if t.official_title:
+        out.print(f"[dim]{t.official_title}[/]", highlight=False)
+    out.print(f"{status_words(t.overall_status)} · {phase_words(t.phases)} · last updated {t.last_update or 'not stated'}")
+    e = t.eligibility
+    out.print(f"Who can join: {age_range_words(e)}, {sex_words(e.sex)}"
+              + (", healthy volunteers welcome" if e.healthy_volunteers else ""), highlight=False)
+    if t.conditions:
+        out.print(f"Conditions: {', '.join(t.conditions)}", highlight=False)
+    if t.interventions:
+        out.print("Tested: " + "; ".join(f"{i.name} ({(i.type or '').lower()})" for i in t.interventions), highlight=False)
+    if t.brief_summary:
+        out.print(f"\n{t.brief_summary}", highlight=False)
+    if e.criteria:
+        out.print(f"\n[bold]Eligibility criteria[/]\n{e.criteria}", highlight=False)
+    if t.sites:
+        out.print(f"\n[bold]Sites[/] ({len(t.sites)})")
+        for s in t.sites[:10]:
+            out.print("  " + ", ".join(x for x in (s.facility, s.city, s.state, s.country) if x)
+                      + (f" — {status_words(s.status).lower()}" if s.status else ""), highlight=False)
+        if len(t.sites) > 10:
+            out.print(f"  … and {len(t.sites) - 10} more (use --json for all)")
+    out.print(f"\nhttps://clinicaltrials.gov/study/{t.nct_id}")
+
+
+@app.command()
+def stats(json_out: bool = typer.Option(False, "--json", help="Print as JSON.")) -> None:
+    """Counts by status, last load and sync, quarantined records."""
+    with _open_store() as store:
+        data = store.stats()
+    if json_out:
+        _emit_json(data)
+        return
+    from .words import status_words
+
+    out.print(f"[bold]{data['trials']:,}[/] trials in {data['database']}")
+    table = Table("Status", "Trials")
+    for status, n in data["by_status"].items():
+        table.add_row(status_words(status) if status != "NOT_STATED" else "Not stated", f"{n:,}")
+    out.print(table)
+    out.print(f"Sites: {data['sites']:,} ({data['sites_with_coordinates']:,} placed on the map)")
+    out.print(f"Newest record update: {data['newest_record_update'] or '—'}")
+    out.print(f"Last load: {data['last_load'] or 'never'}", highlight=False)
+    out.print(f"Last sync: {data['last_sync'] or 'never'}", highlight=False)
+    out.print(f"Quarantined records: {data['quarantined']:,}" + (" (see `cleartrial quarantine`)" if data["quarantined"] else ""))
+
+
+@app.command()
+def quarantine(
+    json_out: bool = typer.Option(False, "--json", help="Print as JSON."),
+    show_origin: Optional[str] = typer.Option(None, "--show", help="Print the raw bytes of one quarantined record."),
+) -> None:
+    """List records that could not be read, with the reason."""
+    with _open_store() as store:
+        if show_origin:
+            data = store.quarantined_data(show_origin)
+            if data is None:
+                _fail(f"No quarantined record from {show_origin}.")
+            sys.stdout.buffer.write(data)
+            return
+        entries = store.quarantined()
+    if json_out:
+        _emit_json([to_dict(e) for e in entries])
+        return
+    if not entries:
+        out.print("No quarantined records.")
+        return
+    table = Table("Origin", "NCT id", "Reason", "When")
+    for e in entries:
+        table.add_row(e.origin, e.nct_id or "—", e.reason, e.quarantined_at)
+    out.print(table)
+
+
+@app.command()
+def start(
+    data: Optional[Path] = typer.Option(None, "--data", help="Load this bulk file instead of syncing from the API."),
+) -> None:
+    """Fill an empty database (bulk file or live API), then say what is being served."""
+    with _open_store() as store:
+        try:
+            if data is not None:
+                if not data.exists():
+                    _fail(f"DATA={data}: no such file or directory.")
+                report = do_load(store, [data])
+                out.print(f"Loaded {report.counts.new:,} new, {report.counts.updated:,} updated, "
+                          f"{report.counts.quarantined:,} quarantined from {data}.")
+            elif store.count() == 0:
+                out.print("The database is empty: syncing recruiting studies from ClinicalTrials.gov…")
+                do_sync(store, statuses=DEFAULT_SYNC_STATUSES)
+        except NoNetwork:
+            _fail(
+                "ClinicalTrials.gov cannot be reached (no internet?) and the database is empty.\n"
+                "Load a bulk download instead:  DATA=path/to/ctg-studies.json.zip make run\n"
+                "(a zip of API v2 JSON studies or the AllPublicXML zip both work)."
+            )
+        except (CtgovAPIError, CleartrialError) as exc:
+            _fail(str(exc))
+        data_stats = store.stats()
+    out.print(f"[bold]{data_stats['trials']:,}[/] trials ready in {state.db}: "
+              + ", ".join(f"{n:,} {s.lower().replace('_', ' ')}" for s, n in list(data_stats["by_status"].items())[:4]))
+    out.print("Try:  .venv/bin/cleartrial search \"breast cancer\" --status recruiting --near 10001")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,388 @@
+"""The embedded SQLite store: trials, their raw records, sites, full-text index, quarantine.
+
+One :class:`Store` per process (the web app shares it read-only across threads). Writes go
+through :meth:`Store.ingest`, one transaction per call, so a killed load or sync never leaves
+a half-written trial, and a sync's checkpoint commits together with the page it describes.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+import orjson
+
+from ..model import INTERVENTION_TYPES, PHASES, Trial
+from ..sources import FORMAT_JSON, FORMAT_XML, utc_now
+from . import schema
+from .sitegeo import site_point
+
+__all__ = ["Store", "Quarantined", "IngestCounts", "QuarantineEntry"]
+
+# When two copies of a trial carry the same last-update date, the richer format wins
+# (API v2 JSON has coordinates and newer fields that the 2023 XML lacks).
+_FORMAT_RANK = {FORMAT_XML: 0, FORMAT_JSON: 1}
+_NCT_IN_TEXT = re.compile(rb"NCT\d{8}")
+_PHASE_BIT = {p: 1 << i for i, p in enumerate(PHASES)}
+_INTERVENTION_BIT = {t: 1 << i for i, t in enumerate(INTERVENTION_TYPES)}
+_WORD = re.compile(r"[a-z0-9]{4,}")
+
+
+@dataclass(slots=True)
+class Quarantined:
+    """A record we could not read, kept whole with the reason."""
+
+    origin: str
+    fmt: str
+    reason: str
+    data: bytes
+
+
+@dataclass(slots=True)
+class QuarantineEntry:
+    origin: str
+    fmt: str | None
+    nct_id: str | None
+    reason: str
+    quarantined_at: str
+    size: int
+
+
+@dataclass(slots=True)
+class IngestCounts:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    older_skipped: int = 0  # a newer copy was already stored
+    quarantined: int = 0
+
+    def __add__(self, other: IngestCounts) -> IngestCounts:
+        return IngestCounts(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
+
+    @property
+    def total(self) -> int:
+        return sum(getattr(self, f.name) for f in fields(self))
+
+    def as_dict(self) -> dict[str, int]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def phase_mask(phases: Iterable[str]) -> int:
+    mask = 0
+    for p in phases:
+        mask |= _PHASE_BIT.get(p, 0)
+    return mask
+
+
+def intervention_mask(types: Iterable[str | None]) -> int:
+    mask = 0
+    for t in types:
+        mask |= _INTERVENTION_BIT.get(t or "", 0)
+    return mask
+
+
+def encode_trial(trial: Trial) -> bytes:
+    return zlib.compress(orjson.dumps(trial), 1)
+
+
+def decode_trial(blob: bytes) -> Trial:
+    return Trial.from_dict(orjson.loads(zlib.decompress(blob)))
+
+
+def normalise_phrase(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+class Store:
+    """A cleartrial database file (``":memory:"`` works for tests)."""
+
+    def __init__(self, path: str | Path, *, readonly: bool = False):
+        self.path = str(path)
+        if readonly:
+            uri = Path(self.path).resolve().as_uri() + "?mode=ro"
+            self.conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        else:
+            self.conn = sqlite3.connect(self.path, check_same_thread=False)
+        self.conn.execute("PRAGMA foreign_keys = ON")
+        self.conn.execute("PRAGMA temp_store = MEMORY")
+        self.conn.execute("PRAGMA cache_size = -65536")  # 64 MiB page cache
+        self.conn.execute("PRAGMA mmap_size = 1073741824")
+        if not readonly:
+            if self.path != ":memory:":
+                self.conn.execute("PRAGMA journal_mode = WAL")
+            self.conn.execute("PRAGMA synchronous = NORMAL")
+            self.schema_version = schema.migrate(self.conn)
+        else:
+            self.schema_version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        self._lock = threading.RLock()
+
+    # -- life cycle -------------------------------------------------------------------------
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- writing ----------------------------------------------------------------------------
+    def ingest(
+        self,
+        items: Iterable[Trial | tuple[Trial, bytes] | Quarantined],
+        *,
+        checkpoint: tuple[str, dict] | None = None,
+    ) -> IngestCounts:
+        """Store trials (optionally with their raw bytes) and quarantined records, atomically.
+
+        A trial replaces the stored copy only when it is not older (by the registry's own
+        last-update date); the same date with the same raw hash counts as unchanged.
+        """
+        counts = IngestCounts()
+        with self._lock, self.conn:
+            cur = self.conn.cursor()
+            for item in items:
+                if isinstance(item, Quarantined):
+                    self._quarantine(cur, item)
+                    counts.quarantined += 1
+                    continue
+                trial, raw = item if isinstance(item, tuple) else (item, None)
+                outcome = self._upsert(cur, trial, raw)
+                setattr(counts, outcome, getattr(counts, outcome) + 1)
+            if checkpoint is not None:
+                key, state = checkpoint
+                cur.execute(
+                    "INSERT OR REPLACE INTO sync_checkpoints(key, state, updated_at) VALUES (?, ?, ?)",
+                    (key, orjson.dumps(state).decode(), utc_now()),
+                )
+        return counts
+
+    def _upsert(self, cur: sqlite3.Cursor, trial: Trial, raw: bytes | None) -> str:
+        prov = trial.provenance
+        fmt = prov.source_format if prov else "unknown"
+        sha = prov.raw_sha256 if prov else None
+        new_date = trial.last_update
+        row = cur.execute(
+            "SELECT id, last_update, raw_sha256, source_format FROM trials WHERE nct_id = ?",
+            (trial.nct_id,),
+        ).fetchone()
+        if row is not None:
+            trial_id, old_date, old_sha, old_fmt = row
+            if sha is not None and sha == old_sha:
+                return "unchanged"
+            if _is_older(new_date, old_date, fmt, old_fmt):
+                return "older_skipped"
+        elig = trial.eligibility
+        values = (
+            trial.nct_id,
+            trial.brief_title,
+            trial.overall_status,
+            trial.study_type,
+            phase_mask(trial.phases),
+            intervention_mask(i.type for i in trial.interventions),
+            elig.sex or "ALL",
+            elig.minimum_age.years if elig.minimum_age else None,
+            elig.maximum_age.years if elig.maximum_age else None,
+            None if elig.healthy_volunteers is None else int(elig.healthy_volunteers),
+            trial.enrollment_count,
+            new_date,
+            trial.first_posted.date if trial.first_posted else None,
+            fmt,
+            prov.source_file if prov else None,
+            sha,
+            (prov.loaded_at if prov else None) or utc_now(),
+            encode_trial(trial),
+        )
+        if row is None:
+            cur.execute(
+                "INSERT INTO trials(nct_id, brief_title, overall_status, study_type, phase_mask,"
+                " intervention_mask, sex, min_age_years, max_age_years, healthy_volunteers,"
+                " enrollment, last_update, first_posted, source_format, source_file, raw_sha256,"
+                " loaded_at, doc) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                values,
+            )
+            trial_id = cur.lastrowid
+            outcome = "new"
+            self._learn_synonyms(cur, trial)
+        else:
+            cur.execute(
+                "UPDATE trials SET nct_id=?, brief_title=?, overall_status=?, study_type=?,"
+                " phase_mask=?, intervention_mask=?, sex=?, min_age_years=?, max_age_years=?,"
+                " healthy_volunteers=?, enrollment=?, last_update=?, first_posted=?,"
+                " source_format=?, source_file=?, raw_sha256=?, loaded_at=?, doc=? WHERE id=?",
+                (*values, trial_id),
+            )
+            cur.execute("DELETE FROM sites WHERE trial_id = ?", (trial_id,))
+            cur.execute("DELETE FROM trial_text WHERE id = ?", (trial_id,))
+            outcome = "updated"
+        if raw is not None:
+            cur.execute(
+                "INSERT OR REPLACE INTO raw_records(trial_id, fmt, data) VALUES (?, ?, ?)",
+                (trial_id, fmt, zlib.compress(raw, 1)),
+            )
+        cur.executemany(
+            "INSERT INTO sites(trial_id, idx, status, country, lat, lon, geo_source) VALUES (?,?,?,?,?,?,?)",
+            [(trial_id, i, s.status, s.country, *site_point(s)) for i, s in enumerate(trial.sites)],
+        )
+        cur.execute(
+            "INSERT INTO trial_text(id, title, conditions, mesh, keywords, interventions, summary, criteria)"
+            " VALUES (?,?,?,?,?,?,?,?)",
+            (trial_id, *search_text(trial)),
+        )
+        if prov and prov.source_file:
+            cur.execute("DELETE FROM quarantine WHERE origin = ?", (prov.source_file,))
+        return outcome
+
+    def _learn_synonyms(self, cur: sqlite3.Cursor, trial: Trial) -> None:
+        if not trial.mesh_conditions or not trial.conditions:
+            return
+        meshes = [(m, normalise_phrase(m)) for m in trial.mesh_conditions]
+        single = len(trial.conditions) == 1
+        pairs = set()
+        for cond in trial.conditions:
+            phrase = normalise_phrase(cond)
+            if not phrase or len(phrase) > 80:
+                continue
+            words = set(_WORD.findall(phrase))
+            for mesh, mesh_norm in meshes:
+                if phrase == mesh_norm:
+                    continue
+                # A lone condition is what the MeSH terms were derived from; with several,
+                # pair only those that share a word ("breast cancer" ~ "breast neoplasms").
+                if single or words & set(_WORD.findall(mesh_norm)):
+                    pairs.add((phrase, mesh))
+        cur.executemany(
+            "INSERT INTO condition_synonyms(phrase, mesh_term, support) VALUES (?, ?, 1)"
+            " ON CONFLICT(phrase, mesh_term) DO UPDATE SET support = support + 1",
+            pairs,
+        )
+
+    def _quarantine(self, cur: sqlite3.Cursor, q: Quarantined) -> None:
+        m = _NCT_IN_TEXT.search(q.data[:4096]) or _NCT_IN_TEXT.search(q.origin.encode())
+        cur.execute(
+            "INSERT OR REPLACE INTO quarantine(origin, fmt, nct_id, reason, data, quarantined_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (q.origin, q.fmt, m.group().decode() if m else None, q.reason, zlib.compress(q.data, 1), utc_now()),
+        )
+
+    # -- reading ----------------------------------------------------------------------------
+    def get_trial(self, nct_id: str) -> Trial | None:
+        row = self.conn.execute("SELECT doc FROM trials WHERE nct_id = ?", (nct_id.upper(),)).fetchone()
+        return decode_trial(row[0]) if row else None
+
+    def get_trials(self, trial_ids: list[int]) -> dict[int, Trial]:
+        """Trials by internal id (search results), in one query."""
+        if not trial_ids:
+            return {}
+        marks = ",".join("?" * len(trial_ids))
+        rows = self.conn.execute(f"SELECT id, doc FROM trials WHERE id IN ({marks})", trial_ids)
+        return {tid: decode_trial(doc) for tid, doc in rows}
+
+    def get_raw(self, nct_id: str) -> tuple[str, bytes] | None:
+        row = self.conn.execute(
+            "SELECT r.fmt, r.data FROM raw_records r JOIN trials t ON t.id = r.trial_id WHERE t.nct_id = ?",
+            (nct_id.upper(),),
+        ).fetchone()
+        return (row[0], zlib.decompress(row[1])) if row else None
+
+    def iter_nct_ids(self) -> Iterator[str]:
+        for (nct,) in self.conn.execute("SELECT nct_id FROM trials ORDER BY nct_id"):
+            yield nct
+
+    def count(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM trials").fetchone()[0]
+
+    def quarantined(self, limit: int | None = None) -> list[QuarantineEntry]:
+        sql = "SELECT origin, fmt, nct_id, reason, quarantined_at, length(data) FROM quarantine ORDER BY id"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return [QuarantineEntry(*row) for row in self.conn.execute(sql)]
+
+    def quarantined_data(self, origin: str) -> bytes | None:
+        row = self.conn.execute("SELECT data FROM quarantine WHERE origin = ?", (origin,)).fetchone()
+        return zlib.decompress(row[0]) if row else None
+
+    def stats(self) -> dict:
+        c = self.conn
+        by_status = dict(
+            c.execute(
+                "SELECT coalesce(overall_status, 'NOT_STATED'), count(*) FROM trials GROUP BY 1 ORDER BY 2 DESC"
+            ).fetchall()
+        )
+        by_format = dict(c.execute("SELECT source_format, count(*) FROM trials GROUP BY 1").fetchall())
+        last_sync = self.get_meta("last_sync")
+        return {
+            "trials": sum(by_status.values()),
+            "by_status": by_status,
+            "by_source_format": by_format,
+            "sites": c.execute("SELECT count(*) FROM sites").fetchone()[0],
+            "sites_with_coordinates": c.execute("SELECT count(*) FROM sites WHERE lat IS NOT NULL").fetchone()[0],
+            "quarantined": c.execute("SELECT count(*) FROM quarantine").fetchone()[0],
+            "newest_record_update": c.execute("SELECT max(last_update) FROM trials").fetchone()[0],
+            "last_load": self.get_meta("last_load"),
+            "last_sync": orjson.loads(last_sync) if last_sync else None,
+            "schema_version": self.schema_version,
+            "database": self.path,
+        }
+
+    # -- sync checkpoints and metadata ------------------------------------------------------
+    def get_checkpoint(self, key: str) -> dict | None:
+        row = self.conn.execute("SELECT state FROM sync_checkpoints WHERE key = ?", (key,)).fetchone()
+        return orjson.loads(row[0]) if row else None
+
+    def delete_checkpoint(self, key: str) -> None:
+        with self._lock, self.conn:
+            self.conn.execute("DELETE FROM sync_checkpoints WHERE key = ?", (key,))
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._lock, self.conn:
+            self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def optimize(self) -> None:
+        """Merge FTS segments and refresh planner statistics (after a large load)."""
+        with self._lock, self.conn:
+            self.conn.execute("INSERT INTO trials_fts(trials_fts) VALUES ('optimize')")
+        self.conn.execute("PRAGMA optimize")
+
+
+def _is_older(new_date: str | None, old_date: str | None, fmt: str, old_fmt: str) -> bool:
+    if new_date and old_date and new_date != old_date:
+        # Registry dates are ISO ("2023-02" or "2023-02-15"): string order is date order
+        # except month-only vs day; compare on the common prefix so "2023-02" == "2023-02-15".
+        n = min(len(new_date), len(old_date))
+        if new_date[:n] != old_date[:n]:
+            return new_date[:n] < old_date[:n]
+    if not new_date and old_date:
+        return True  # an undated copy never replaces a dated one
+    if new_date and not old_date:
+        return False
+    return _FORMAT_RANK.get(fmt, 0) < _FORMAT_RANK.get(old_fmt, 0)
+
+
+def search_text(trial: Trial) -> tuple[str, ...]:
+    """The text of each FTS column for a trial (order of schema.FTS_COLUMNS)."""
+    elig = trial.eligibility
+    interventions: list[str] = []
+    for i in trial.interventions:
+        if i.name:
+            interventions.append(i.name)
+        interventions.extend(i.other_names)
+    interventions.extend(trial.mesh_interventions)
+    return (
+        " | ".join(t for t in (trial.brief_title, trial.official_title, trial.acronym) if t),
+        " | ".join(trial.conditions),
+        " | ".join(trial.mesh_conditions + trial.mesh_condition_ancestors),
+        " | ".join(trial.keywords),
+        " | ".join(dict.fromkeys(interventions)),
+        "\n\n".join(t for t in (trial.brief_summary, trial.detailed_description) if t),
+        "\n\n".join(t for t in (elig.criteria, elig.study_population) if t),
+    )

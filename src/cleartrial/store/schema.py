@@ -1,0 +1,127 @@
+"""The SQLite schema, as an ordered list of migrations.
+
+``PRAGMA user_version`` holds the number of migrations applied; opening a store applies the
+missing ones in one transaction each. Never edit a migration that has shipped: add one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+# bm25 weights of the FTS columns, in column order (title counts most, criteria least):
+# a word in the title or the condition list says far more about what a trial is about
+# than the same word somewhere in the eligibility criteria.
+FTS_COLUMNS = ("title", "conditions", "mesh", "keywords", "interventions", "summary", "criteria")
+FTS_WEIGHTS = (10.0, 8.0, 6.0, 4.0, 4.0, 2.0, 1.0)
+
+MIGRATIONS: list[str] = [
+    # 1: trials, raw records, sites, FTS, quarantine, sync state
+    """
+    CREATE TABLE trials (
+        id INTEGER PRIMARY KEY,
+        nct_id TEXT NOT NULL UNIQUE,
+        brief_title TEXT,
+        overall_status TEXT,
+        study_type TEXT,
+        phase_mask INTEGER NOT NULL DEFAULT 0,         -- bit per model.PHASES entry
+        intervention_mask INTEGER NOT NULL DEFAULT 0,  -- bit per model.INTERVENTION_TYPES entry
+        sex TEXT NOT NULL DEFAULT 'ALL',
+        min_age_years REAL,                            -- NULL: no lower age limit
+        max_age_years REAL,                            -- NULL: no upper age limit
+        healthy_volunteers INTEGER,                    -- 1 yes, 0 no, NULL not stated
+        enrollment INTEGER,
+        last_update TEXT,                              -- registry's last update posted
+        first_posted TEXT,
+        source_format TEXT NOT NULL,
+        source_file TEXT,
+        raw_sha256 TEXT,
+        loaded_at TEXT NOT NULL,
+        doc BLOB NOT NULL                              -- zlib(orjson(Trial))
+    );
+    CREATE INDEX trials_status ON trials(overall_status);
+    CREATE INDEX trials_last_update ON trials(last_update);
+
+    CREATE TABLE raw_records (
+        trial_id INTEGER PRIMARY KEY REFERENCES trials(id) ON DELETE CASCADE,
+        fmt TEXT NOT NULL,
+        data BLOB NOT NULL                             -- zlib(exact source bytes)
+    );
+
+    CREATE TABLE sites (
+        trial_id INTEGER NOT NULL REFERENCES trials(id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,                          -- position in Trial.sites
+        status TEXT,
+        country TEXT,
+        lat REAL,
+        lon REAL,
+        geo_source TEXT,                               -- 'registry' or 'gazetteer'
+        PRIMARY KEY (trial_id, idx)
+    ) WITHOUT ROWID;
+    CREATE INDEX sites_geo ON sites(lat, lon) WHERE lat IS NOT NULL;
+
+    -- Text that search ranks and snippets come from; trials_fts indexes it (external content).
+    CREATE TABLE trial_text (
+        id INTEGER PRIMARY KEY,                        -- = trials.id
+        title TEXT, conditions TEXT, mesh TEXT, keywords TEXT,
+        interventions TEXT, summary TEXT, criteria TEXT
+    );
+    CREATE VIRTUAL TABLE trials_fts USING fts5(
+        title, conditions, mesh, keywords, interventions, summary, criteria,
+        content='trial_text', content_rowid='id',
+        tokenize='porter unicode61 remove_diacritics 2',
+        prefix='2 3'
+    );
+    CREATE TRIGGER trial_text_ai AFTER INSERT ON trial_text BEGIN
+        INSERT INTO trials_fts(rowid, title, conditions, mesh, keywords, interventions, summary, criteria)
+        VALUES (new.id, new.title, new.conditions, new.mesh, new.keywords, new.interventions, new.summary, new.criteria);
+    END;
+    CREATE TRIGGER trial_text_ad AFTER DELETE ON trial_text BEGIN
+        INSERT INTO trials_fts(trials_fts, rowid, title, conditions, mesh, keywords, interventions, summary, criteria)
+        VALUES ('delete', old.id, old.title, old.conditions, old.mesh, old.keywords, old.interventions, old.summary, old.criteria);
+    END;
+
+    -- What people type for a condition, mapped to the MeSH term the registry derived for it
+    -- ("heart attack" -> "Myocardial Infarction"); learnt from the records themselves.
+    CREATE TABLE condition_synonyms (
+        phrase TEXT NOT NULL,                          -- normalised condition text
+        mesh_term TEXT NOT NULL,
+        support INTEGER NOT NULL DEFAULT 0,            -- how many trials pair them
+        PRIMARY KEY (phrase, mesh_term)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE quarantine (
+        id INTEGER PRIMARY KEY,
+        origin TEXT NOT NULL UNIQUE,                   -- file (and member) it came from
+        fmt TEXT,
+        nct_id TEXT,                                   -- best guess, may be NULL
+        reason TEXT NOT NULL,
+        data BLOB NOT NULL,                            -- zlib(exact bytes)
+        quarantined_at TEXT NOT NULL
+    );
+
+    CREATE TABLE sync_checkpoints (
+        key TEXT PRIMARY KEY,
+        state TEXT NOT NULL,                           -- JSON
+        updated_at TEXT NOT NULL
+    );
+
+    CREATE TABLE meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """,
+]
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Apply missing migrations; return the schema version now in force."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > len(MIGRATIONS):
+        raise RuntimeError(
+            f"this database has schema version {version}, newer than this cleartrial "
+            f"({len(MIGRATIONS)}): upgrade cleartrial or use another --db"
+        )
+    for number in range(version, len(MIGRATIONS)):
+        # One transaction per migration: a failed one leaves the previous version intact.
+        conn.executescript(f"BEGIN; {MIGRATIONS[number]}; PRAGMA user_version = {number + 1}; COMMIT;")
+    return len(MIGRATIONS)

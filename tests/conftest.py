@@ -1,0 +1,37 @@
+"""Shared fixtures. Real records come from the read-only shared folder, never from copies."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def shared_data_path() -> Path:
+    """The shared data folder: $CLEARTRIAL_SHARED_DATA, else ../shared/data beside the repo."""
+    return Path(os.environ.get("CLEARTRIAL_SHARED_DATA", REPO.parent / "shared" / "data"))
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    path = shared_data_path()
+    if not (path / "ctgov").is_dir():
+        # Failing (not skipping) keeps CI honest: these tests are the proof on real records.
+        pytest.fail(
+            f"Shared data not found at {path}. Set CLEARTRIAL_SHARED_DATA to the folder that "
+            "holds ctgov/ctg-studies-sample.json.zip and ctgov/AllPublicXML-sample.zip."
+        )
+    return path
+
+
+@pytest.fixture(scope="session")
+def json_zip(shared_data: Path) -> Path:
+    return shared_data / "ctgov" / "ctg-studies-sample.json.zip"
+
+
+@pytest.fixture(scope="session")
+def xml_zip(shared_data: Path) -> Path:
+    return shared_data / "ctgov" / "AllPublicXML-sample.zip"
