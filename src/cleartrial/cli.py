@@ -157,16 +157,17 @@ def do_sync(store: Store, *, condition=None, term=None, statuses=None, since=Non
         def tick(done: int, total: int | None) -> None:
             bar.update(task, completed=done, total=total)
 
-        result = run_sync(
-            store,
-            CtgovClient(),
-            condition=condition,
-            term=term,
-            statuses=statuses,
-            since=since,
-            max_studies=max_studies,
-            progress=tick,
-        )
+        with CtgovClient() as client:
+            result = run_sync(
+                store,
+                client,
+                condition=condition,
+                term=term,
+                statuses=statuses,
+                since=since,
+                max_studies=max_studies,
+                progress=tick,
+            )
     store.optimize()
     return result
 

@@ -34,13 +34,14 @@ live, which is what a distance search needs for small towns GeoNames leaves out.
 
 from __future__ import annotations
 
-import gzip
+import io
 import math
 import re
 import threading
 import unicodedata
+import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 from importlib import resources
 from typing import Any
 
@@ -54,7 +55,7 @@ __all__ = ["Place", "bounding_box", "geocode", "haversine_miles", "suggest_place
 # distance check keeps could fall outside the pre-filter box.
 EARTH_RADIUS_MILES = 3958.7613
 
-_DATA_FILE = "gazetteer.json.gz"
+_DATA_FILE = "gazetteer.zip"
 _HINT = 'Try a 5-digit US ZIP code like 02115, "City, ST" like "Boston, MA", or a city and country like "Paris, France".'
 _MAX_INPUT = 200  # longer than any real place; refusing early keeps the error path cheap
 
@@ -126,3 +127,417 @@ def _normalize(text: str) -> str:
         out.append(_ABBREVIATIONS.get(tok, tok))
         i += 1
     return " ".join(out)
+
+
+# -- distances ----------------------------------------------------------------------------------
+
+
+def haversine_miles(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in miles on a spherical Earth (error < 0.5 %, fine for "near me")."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    # min(): rounding can push h a hair above 1 for antipodal points, and asin would raise.
+    return 2 * EARTH_RADIUS_MILES * math.asin(min(1.0, math.sqrt(h)))
+
+
+def bounding_box(lat: float, lon: float, radius_miles: float) -> tuple[float, float, float, float]:
+    """``(min_lat, max_lat, min_lon, max_lon)`` holding every point within ``radius_miles``.
+
+    A cheap SQL pre-filter (``lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?``) to run before the
+    exact haversine check, so it may be larger than the circle but never smaller:
+
+    * the longitude half-width is the exact one for a sphere, ``asin(sin(r) / cos(lat))``
+      (the circle's tangent meridians), not ``r / cos(lat)``, which is too narrow far north;
+    * if the circle reaches a pole, every longitude is inside: full ``-180..180``;
+    * if it crosses the antimeridian, a single ``BETWEEN`` cannot express the two pieces, so the
+      longitude range widens to ``-180..180`` too (rare: the Pacific, the Aleutians, Fiji);
+    * a hair of padding (1e-9°) absorbs floating-point rounding at the edge.
+    """
+    for name, value in (("latitude", lat), ("longitude", lon), ("radius", radius_miles)):
+        if not math.isfinite(value):
+            raise InvalidQuery(f"The {name} must be a number, not {value!r}.")
+    if not -90 <= lat <= 90 or not -180 <= lon <= 180:
+        raise InvalidQuery(f"({lat}, {lon}) is not a point on Earth: latitude runs from -90 to 90, longitude from -180 to 180.")
+    if radius_miles < 0:
+        raise InvalidQuery(f"The search radius must be zero or more miles, not {radius_miles}.")
+    pad = 1e-9
+    angular = radius_miles / EARTH_RADIUS_MILES  # radians
+    dlat = math.degrees(angular) + pad
+    min_lat, max_lat = lat - dlat, lat + dlat
+    if max_lat >= 90 or min_lat <= -90:
+        return max(min_lat, -90.0), min(max_lat, 90.0), -180.0, 180.0
+    # The pole is outside the circle here, so sin(r) < cos(lat) and asin is defined.
+    dlon = math.degrees(math.asin(min(1.0, math.sin(angular) / math.cos(math.radians(lat))))) + pad
+    min_lon, max_lon = lon - dlon, lon + dlon
+    if min_lon < -180 or max_lon > 180:
+        return min_lat, max_lat, -180.0, 180.0
+    return min_lat, max_lat, min_lon, max_lon
+
+
+# -- the gazetteer ------------------------------------------------------------------------------
+# scripts/build_gazetteer.py describes the archive. Each member is sorted text searched in place
+# by bisection (_first_line_at_or_after): nothing is parsed into per-row objects at load time,
+# because building ~200k dict entries costs a quarter of a second where inflating the text
+# costs a few milliseconds per member. A member is inflated on first use only, so a ZIP lookup
+# never pays for the world's cities.
+
+
+def _first_line_at_or_after(blob: str, target: str) -> int:
+    """Index where the first line >= ``target`` starts, in ``blob`` = "\\n" + sorted lines
+    each ending in "\\n" (``len(blob)`` when every line is smaller). About 20 probes."""
+    lo, hi = 1, len(blob)  # both are line starts (or the end)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        start = blob.rfind("\n", 0, mid) + 1  # the line holding position mid
+        end = blob.find("\n", start)
+        if blob[start:end] < target:
+            lo = end + 1
+        else:
+            hi = start
+    return lo
+
+
+def _line_at(blob: str, pos: int) -> list[str]:
+    return blob[pos : blob.find("\n", pos)].split("\t")
+
+
+class _Gazetteer:
+    """Read access to the archive's members, each inflated and decoded on first use."""
+
+    def __init__(self, read: Callable[[str], bytes]):
+        self._read = read
+        self._texts: dict[str, str] = {}
+        self._lock = threading.Lock()
+        meta = orjson.loads(read("meta.json"))
+        self.meta: dict[str, Any] = meta
+        self.regions: dict[str, list[list[str]]] = meta["regions"]  # "ca" → [["r","CA"],["c","CA"]]
+        self.region_names: dict[str, str] = meta["region_names"]
+        self.country_names: dict[str, str] = meta["country_names"]
+        self.nocoord_zips: frozenset[str] = frozenset(meta["nocoord_zips"])
+
+    def text(self, member: str) -> str:
+        text = self._texts.get(member)
+        if text is None:
+            with self._lock:  # a burst of first requests inflates each member once
+                text = self._texts.get(member)
+                if text is None:
+                    text = self._texts[member] = "\n" + self._read(member).decode("utf-8")
+        return text
+
+    # -- rows
+    def place(self, offset: int) -> Place:
+        name, cc, region, lat, lon, _pop, _flag = _line_at(self.text("places.tsv"), offset)
+        return Place(float(lat), float(lon), self.label(name, cc, region), "city_state" if cc == "US" else "city_country")
+
+    def population(self, offset: int) -> int:
+        return int(_line_at(self.text("places.tsv"), offset)[5])
+
+    def label(self, name: str, cc: str, region: str) -> str:
+        if cc == "US":
+            return f"{name}, {region}"
+        if cc == "CA" and region:
+            return f"{name}, {region}, Canada"  # "London, ON, Canada", not London, UK
+        return f"{name}, {self.country_names.get(cc, cc)}"
+
+    # -- indexes
+    def zip_place(self, code: str) -> Place | None:
+        blob = self.text("zips.tsv")
+        pos = _first_line_at_or_after(blob, code + "\t")
+        if not blob.startswith(code + "\t", pos):
+            return None
+        _, lat, lon, offset = _line_at(blob, pos)
+        city = self.place(int(offset))
+        return Place(float(lat), float(lon), f"{city.label} {code}", "zip")
+
+    def keyed(self, member: str, key: str, code: str) -> int | None:
+        """Place offset for ``key|code`` in regional.tsv or national.tsv."""
+        blob = self.text(member)
+        target = f"{key}|{code}\t"
+        pos = _first_line_at_or_after(blob, target)
+        if not blob.startswith(target, pos):
+            return None
+        return int(_line_at(blob, pos)[2])
+
+    def lines_with_prefix(self, member: str, prefix: str, limit: int) -> list[list[str]]:
+        blob = self.text(member)
+        pos = _first_line_at_or_after(blob, prefix)
+        out: list[list[str]] = []
+        while len(out) < limit and blob.startswith(prefix, pos):
+            end = blob.find("\n", pos)
+            out.append(blob[pos:end].split("\t"))
+            pos = end + 1
+        return out
+
+    def bare(self, key: str) -> int | None:
+        """A name with no state or country: the best ``key|*`` line of every country (lowest
+        tier, then largest population) — "London" is London, GB, "Portland" Portland, OR."""
+        if not key:
+            return None
+        best: tuple[int, int, int] | None = None
+        for _composite, tier, offset in self.lines_with_prefix("national.tsv", key + "|", 500):
+            cand = (int(tier), -self.population(int(offset)), int(offset))
+            if best is None or cand < best:
+                best = cand
+        return None if best is None else best[2]
+
+    def in_regions(self, key: str, candidates: list[list[str]]) -> int | None:
+        for kind, code in candidates:
+            offset = self.keyed("regional.tsv" if kind == "r" else "national.tsv", key, code)
+            if offset is not None:
+                return offset
+        return None
+
+    def region_label(self, candidates: list[list[str]]) -> str:
+        kind, code = candidates[0]
+        return self.region_names[code] if kind == "r" else self.country_names[code]
+
+
+_load_lock = threading.Lock()
+_loaded: _Gazetteer | None = None
+
+
+def _gazetteer() -> _Gazetteer:
+    """The archive, opened once on first use (importing cleartrial.geo stays free)."""
+    global _loaded
+    gaz = _loaded
+    if gaz is None:
+        with _load_lock:
+            if _loaded is None:
+                # ~1 MB read once into memory: members are then inflated from RAM, with no file
+                # handle shared between threads.
+                raw = resources.files("cleartrial").joinpath("data", _DATA_FILE).read_bytes()
+                archive = zipfile.ZipFile(io.BytesIO(raw))
+                _loaded = _Gazetteer(archive.read)
+            gaz = _loaded
+    return gaz
+
+
+# -- parsing ------------------------------------------------------------------------------------
+
+_NUM = r"([+-]?\d{1,3}(?:\.\d+)?)\s*°?\s*([NSEWnsew]?)"
+_COORDS = re.compile(rf"^\(?\s*{_NUM}\s*(?:[,;/]\s*|\s+){_NUM}\s*\)?$")
+_ZIP_ONLY = re.compile(r"^(\d{5})(?:-?\d{4})?$")
+# A ZIP inside a longer text ("Boston, MA 02115"); the look-arounds keep the decimals of
+# coordinates ("42.34567") and longer numbers (phone numbers) from passing for ZIPs.
+_ZIP_INSIDE = re.compile(r"(?<![\d.])(\d{5})(?:-\d{4})?(?![\d.])")
+_SEPARATORS = re.compile(r"[,;]")
+
+
+def geocode(text: str) -> Place:
+    """Resolve what a person typed into a :class:`Place`; see the module docstring.
+
+    Raises :class:`UnknownPlace` (an ``InvalidQuery``) with a message to show as it is."""
+    if not isinstance(text, str):
+        raise TypeError(f"geocode() takes a string, not {type(text).__name__}")
+    shown = " ".join(text.split())  # the input as we quote it back: whitespace tidied
+    if not shown.strip(" +-.,;:()°\"'"):
+        raise UnknownPlace(f"Please enter a location. {_HINT}")
+    if len(shown) > _MAX_INPUT:
+        raise UnknownPlace(f"That location is too long ({len(shown)} characters). {_HINT}")
+
+    coords = _parse_coordinates(shown)
+    if coords is not None:
+        return coords
+
+    gaz = _gazetteer()
+    m = _ZIP_ONLY.match(shown)
+    if m:
+        return _zip_or_raise(gaz, m.group(1))
+    rest = shown
+    m = _ZIP_INSIDE.search(shown)
+    if m:
+        place = gaz.zip_place(m.group(1))
+        if place is not None:
+            return place
+        # An unknown ZIP next to a city name: the name alone may still be found.
+        rest = (shown[: m.start()] + shown[m.end() :]).strip(" ,;")
+
+    offset, failure = _lookup_names(gaz, rest)
+    if offset is not None:
+        return gaz.place(offset)
+    raise UnknownPlace(_failure_message(gaz, shown, failure))
+
+
+def _parse_coordinates(text: str) -> Place | None:
+    m = _COORDS.match(text)
+    if m is None:
+        return None
+    a, ha, b, hb = float(m.group(1)), m.group(2).upper(), float(m.group(3)), m.group(4).upper()
+    if ha in ("E", "W") and hb in ("N", "S"):  # "71.09W 42.34N": longitude written first
+        a, ha, b, hb = b, hb, a, ha
+    if ha in ("E", "W") or hb in ("N", "S"):
+        raise UnknownPlace(
+            f'We could not read the coordinates "{text}". Write latitude then longitude, '
+            'like "42.34, -71.09" or "42.34N 71.09W".'
+        )
+    lat = -abs(a) if ha == "S" else (abs(a) if ha == "N" else a)
+    lon = -abs(b) if hb == "W" else (abs(b) if hb == "E" else b)
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise UnknownPlace(
+            f'"{text}" is not a point on Earth: latitude runs from -90 to 90 and longitude from '
+            '-180 to 180, like "42.34, -71.09".'
+        )
+    return Place(lat, lon, f"{lat:.4f}, {lon:.4f}", "coordinates")
+
+
+def _zip_or_raise(gaz: _Gazetteer, code: str) -> Place:
+    place = gaz.zip_place(code)
+    if place is not None:
+        return place
+    if code in gaz.nocoord_zips:
+        raise UnknownPlace(
+            f"ZIP code {code} is a military (APO/FPO/DPO) or overseas postal code with no place "
+            'on the map. Try the city you are in, like "Paris, France" or "Boston, MA".'
+        )
+    raise UnknownPlace(
+        f'We could not find the ZIP code "{code}". Check the digits, or try "City, ST" like "Boston, MA".'
+    )
+
+
+# What went wrong, for the message: ("region", city_text, candidates) when the region was
+# understood but the city is not there; ("badregion", region_text) when it was not;
+# ("onlyregion", candidates) for "Texas" alone; ("name", key) otherwise.
+_Failure = tuple[Any, ...]
+
+
+def _lookup_names(gaz: _Gazetteer, text: str) -> tuple[int | None, _Failure]:
+    """Place offset for a name with or without region, else what went wrong."""
+    parts = [p.strip() for p in _SEPARATORS.split(text) if _normalize(p)]
+    if not parts:
+        return None, ("name", "")
+    if len(parts) == 1:
+        return _lookup_without_comma(gaz, parts[0])
+
+    city = _normalize(parts[0])
+    # Region readings, most specific first: the whole tail ("Korea, Republic of", as
+    # ClinicalTrials.gov writes countries), then "City, ST, Country" (a state inside the
+    # country), then the last part alone (a country after something we do not know).
+    readings = [gaz.regions.get(_normalize(", ".join(parts[1:])), [])]
+    if len(parts) >= 3:
+        readings.append([c for c in gaz.regions.get(_normalize(parts[-2]), []) if c[0] == "r"])
+        readings.append(gaz.regions.get(_normalize(parts[-1]), []))
+    for candidates in readings:
+        offset = gaz.in_regions(city, candidates)
+        if offset is not None:
+            return offset, ()
+    for candidates in readings:
+        if candidates:
+            return None, ("region", parts[0], candidates)
+    return None, ("badregion", parts[-1])
+
+
+def _lookup_without_comma(gaz: _Gazetteer, text: str) -> tuple[int | None, _Failure]:
+    key = _normalize(text)
+    offset = gaz.bare(key)
+    if offset is not None:
+        return offset, ()
+    # "Boston MA", "saint louis missouri", "Paris France": peel up to four trailing words off
+    # as the region, longest first ("new hampshire" before "hampshire").
+    tokens = key.split(" ")
+    failure: _Failure | None = None
+    for k in range(min(4, len(tokens) - 1), 0, -1):
+        candidates = gaz.regions.get(" ".join(tokens[-k:]))
+        if not candidates:
+            continue
+        city = " ".join(tokens[:-k])
+        offset = gaz.in_regions(city, candidates)
+        if offset is not None:
+            return offset, ()
+        failure = failure or ("region", city, candidates)
+    if failure is not None:
+        return None, failure
+    if key in gaz.regions:
+        return None, ("onlyregion", gaz.regions[key])
+    return None, ("name", key)
+
+
+def _failure_message(gaz: _Gazetteer, shown: str, failure: _Failure) -> str:
+    head = f'We could not find "{shown}".'
+    kind = failure[0]
+    if kind == "onlyregion":
+        return (f"{head} {gaz.region_label(failure[1])} is a whole state or country: add a city, "
+                'like "Boston, MA", or a ZIP code like 02115.')
+    if kind == "badregion":
+        return f'{head} "{failure[1]}" is not a US state, Canadian province or country we know. {_HINT}'
+    if kind == "region":
+        _, city_text, candidates = failure
+        guess = _did_you_mean(gaz, _normalize(city_text), candidates)
+        if guess:
+            return f'{head} Did you mean "{guess}"? {_HINT}'
+        return f'{head} We know no city called "{city_text}" in {gaz.region_label(candidates)}. {_HINT}'
+    guess = _did_you_mean(gaz, failure[1], None)
+    return f'{head} Did you mean "{guess}"? {_HINT}' if guess else f"{head} {_HINT}"
+
+
+# -- suggestions: the error path's "did you mean", and autocomplete ------------------------------
+
+
+def _did_you_mean(gaz: _Gazetteer, key: str, candidates: list[list[str]] | None) -> str | None:
+    """A close spelling in the same region ("Bostn, MA" → "Boston, MA") or anywhere for a bare
+    name, else the same name elsewhere ("Portland, CA" → "Portland, OR"). Only names with the
+    same first letter and a similar length are compared: a few thousand at most, a few ms."""
+    import difflib
+
+    if len(key) < 3:
+        return None
+    scopes = [(c[0], c[1]) for c in candidates] if candidates else [("c", "")]
+    for kind, code in scopes:
+        member = "regional.tsv" if kind == "r" else "national.tsv"
+        suffix = f"|{code}" if code else ""
+        names: dict[str, int] = {}
+        for composite, _tier, offset in gaz.lines_with_prefix(member, key[0], 100_000):
+            name, _, scope = composite.rpartition("|")
+            if abs(len(name) - len(key)) <= 3 and (not suffix or composite.endswith(suffix)):
+                names.setdefault(name, int(offset))
+        close = difflib.get_close_matches(key, names, n=1, cutoff=0.8)
+        if close:
+            offset = names[close[0]] if code else gaz.bare(close[0])
+            if offset is not None:
+                return gaz.place(offset).label
+    if candidates:  # the right name with the wrong state or country
+        offset = gaz.bare(key)
+        if offset is not None:
+            return gaz.place(offset).label
+    return None
+
+
+_SUGGEST_SCAN = 3000  # lines read per index at most: bounds the cost of a one-letter prefix
+
+
+def suggest_places(prefix: str, limit: int = 5) -> list[str]:
+    """Autocomplete: up to ``limit`` labels for what has been typed so far, most populous first.
+
+    Digits complete ZIP codes (from 3 digits on: "0211" → "Boston, MA 02115", …); words complete
+    city names (from 2 letters on: "st. lou" → "St. Louis, MO", …), and text after a comma
+    narrows the state or country ("portland, m" → "Portland, ME"). Every label returned
+    geocodes back to the same place."""
+    if not isinstance(prefix, str) or limit <= 0:
+        return []
+    text = " ".join(prefix.split())
+    gaz = _gazetteer()
+    if text.isdigit():
+        if not 3 <= len(text) <= 5:
+            return []
+        rows = gaz.lines_with_prefix("zips.tsv", text, limit)
+        return [f"{gaz.place(int(offset)).label} {code}" for code, _lat, _lon, offset in rows]
+    city_text, _, region_text = text.partition(",")
+    key, region = _normalize(city_text), _normalize(region_text)
+    if len(key) < 2:
+        return []
+    # A region prefix ("m", "mass", "fr") allows every state/province/country it can start.
+    allowed = {(kind, code) for name, cands in gaz.regions.items() if name.startswith(region) for kind, code in cands}
+    found: dict[int, tuple[int, str]] = {}  # offset → (population, label)
+    for member in ("national.tsv", "regional.tsv"):
+        for _composite, _tier, offset_text in gaz.lines_with_prefix(member, key, _SUGGEST_SCAN):
+            offset = int(offset_text)
+            if offset in found:
+                continue
+            name, cc, state, _lat, _lon, pop, suggestable = _line_at(gaz.text("places.tsv"), offset)
+            if suggestable != "1":
+                continue  # a smaller namesake: its own label would geocode to the bigger one
+            if region and ("r", state) not in allowed and ("c", cc) not in allowed:
+                continue
+            found[offset] = (int(pop), gaz.label(name, cc, state))
+    ranked = sorted(found.values(), key=lambda pl: (-pl[0], pl[1]))
+    return [label for _pop, label in ranked[:limit]]

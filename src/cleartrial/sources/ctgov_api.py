@@ -411,7 +411,7 @@ class CtgovClient:
                 if exc.wait is not None and exc.wait > MAX_RETRY_AFTER:
                     raise CtgovAPIError(
                         f"ClinicalTrials.gov asks us to wait {exc.wait:.0f} seconds before trying "
-                        "again (rate limit); please try again later",
+                        f"again (HTTP {exc.status_code}); please try again later",
                         status_code=exc.status_code, url=url,
                     ) from None
         assert last is not None

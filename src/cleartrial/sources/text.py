@@ -28,18 +28,15 @@ from __future__ import annotations
 
 import re
 
-# A list marker at the start of a block, then the whitespace that follows it (kept apart so
-# the text column can be computed). Bullets: ASCII dash/star and the usual Unicode glyphs.
-# Numbers/letters: "1." "10)" "a." "B)" "iv." "(2)" "(c)". A single letter or roman numeral
-# needs the dot/parenthesis *and* a following space, so "e.g." or "U.S." never match.
-_BULLET_CHARS = "-*•·‣◦▪"
-_MARKER_RE = re.compile(
-    r"(?P<marker>[" + re.escape(_BULLET_CHARS) + r"]"
-    r"|(?:\d{1,3}|[A-Za-z]|[ivxIVX]{2,5})[.)]"
-    r"|\((?:\d{1,3}|[A-Za-z]|[ivxIVX]{2,5})\))"
-    r"(?P<space>\s+|$)"
-)
-_BLANK_LINE_RE = re.compile(r"\n[ \t]*\n")
+# List markers. A bullet is one of these glyphs standing alone as the block's first word
+# ("-  text"; the registry writes the dash with two spaces after it).
+_BULLETS = frozenset("-*•·‣◦▪")
+# A numbered/lettered marker is a whole first word: "1." "10)" "a." "B)" "iv." "(2)" "(c)".
+# Being a whole word means "e.g.", "U.S." or "2.5" never count as one.
+_NUMBER_RE = re.compile(r"(?:\(?(?:\d{1,3}|[A-Za-z]|[ivxIVX]{2,5})\)|(?:\d{1,3}|[A-Za-z]|[ivxIVX]{2,5})\.)\Z")
+# One or more blank (or whitespace-only) lines: the paragraph / list-item separator.
+_BLANK_LINES_RE = re.compile(r"\n(?:[ \t]*\n)+")
+_LEADING_BLANK_LINES_RE = re.compile(r"\A(?:[ \t]*\n)+")
 # Three or more newlines (with only spaces between) → one blank line.
 _MANY_BLANKS_RE = re.compile(r"\n(?:[ \t]*\n){2,}")
 
@@ -60,55 +57,61 @@ def clean_text_block(s: str | None) -> str | None:
         s = s.replace("\r\n", "\n").replace("\r", "\n")
     if "\t" in s:
         s = s.expandtabs(4)
-    s = s.strip("\n")
-    if not s.strip():
+    # Drop leading blank lines but keep the first line's indentation: nesting is read from
+    # indentation relative to it.
+    s = _LEADING_BLANK_LINES_RE.sub("", s.rstrip(), count=1)
+    if not s:
         return None
-    if "\n" not in s:  # the common one-line case ("Slow accrual"): no structure to find
-        return _collapse(s) or None
 
     out: list[str] = []
-    prev_kind: int | None = None
+    prev_kind = _PARAGRAPH
     # Open list items, innermost last, as (text column, nesting level). A block whose first
     # line starts left of an item's text column closes that item.
     stack: list[tuple[int, int]] = []
-    for block in _BLANK_LINE_RE.split(s):
-        first = block.split("\n", 1)[0]
-        indent = len(first) - len(first.lstrip(" "))
-        text = _collapse(block)
-        if not text:
+    for block in _BLANK_LINES_RE.split(s):
+        # Splitting on whitespace joins the hard-wrapped lines and squeezes runs of spaces in
+        # one go; the wrapper only broke lines at spaces, so one space is the faithful join.
+        words = block.split()
+        if not words:
             continue
+        first = words[0]
+        # The block starts with its first line's indentation, so the first word's position
+        # is that indentation.
+        indent = block.find(first)
         while stack and indent < stack[-1][0]:
             stack.pop()
-        m = _MARKER_RE.match(first, indent)
-        if m:
-            marker = m.group("marker")
-            body = text[len(marker) :].lstrip(" ")
-            if marker in _BULLET_CHARS:
-                if not body:
+        if first in _BULLETS or (first[-1] in ".)" and _NUMBER_RE.match(first)):
+            # A list item: the marker is a word of its own ("-  text", "10. text"), so "-Over"
+            # or "2.5 mg" is never taken for one.
+            if first in _BULLETS:
+                if len(words) == 1:
                     # A lone dash: an empty bullet the author left in (31 records in the
                     # sample, e.g. "Inclusion Criteria:\n\n-\n\nExclusion…"). No words, so
                     # nothing is lost by leaving it out, and a bare "*" line reads as noise.
                     continue
-                marker = "*"
+                first = "*"
             level = len(stack)
-            # Text column in the source: where the words after the marker begin.
-            stack.append((max(m.end(), m.end("marker") + 1), level))
-            line = "  " * level + marker + (" " + body if body else "")
-            kind = _ITEM
-            sep = "\n" if prev_kind in (_ITEM, _ITEM_PARAGRAPH) else "\n\n"
+            # The item's text column in the source: where the words after the marker begin.
+            after = indent + len(words[0])
+            rest = block[after : after + 16]
+            gap = len(rest) - len(rest.lstrip(" "))
+            stack.append((after + max(gap, 1), level))
+            words[0] = "  " * level + first
+            out.append("\n" if prev_kind != _PARAGRAPH else "\n\n")
+            out.append(" ".join(words))
+            prev_kind = _ITEM
         elif stack:
             # Indented under an open item: a further paragraph of that item (a note, the rest
             # of a criterion the author split with a blank line). Keep it inside the item.
-            line = "  " * (stack[-1][1] + 1) + text
-            kind = _ITEM_PARAGRAPH
-            sep = "\n\n"
+            out.append("\n\n")
+            out.append("  " * (stack[-1][1] + 1) + " ".join(words))
+            prev_kind = _ITEM_PARAGRAPH
         else:
-            line, kind, sep = text, _PARAGRAPH, "\n\n"
-        if out:
-            out.append(sep)
-        out.append(line)
-        prev_kind = kind
-    return "".join(out) or None
+            out.append("\n\n")
+            out.append(" ".join(words))
+            prev_kind = _PARAGRAPH
+    # Every piece was preceded by a separator; drop the first one.
+    return "".join(out[1:]) or None
 
 
 def clean_plain_text(s: str | None) -> str | None:
@@ -124,10 +127,3 @@ def clean_plain_text(s: str | None) -> str | None:
         s = _MANY_BLANKS_RE.sub("\n\n", s)
     s = s.strip()
     return s or None
-
-
-def _collapse(text: str) -> str:
-    # Joins the hard-wrapped lines of one block and squeezes runs of spaces (the registry
-    # often puts two after a full stop). The wrapper only ever broke lines at spaces, so a
-    # single space is the faithful join.
-    return " ".join(text.split())

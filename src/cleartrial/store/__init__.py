@@ -22,7 +22,7 @@ from ..sources import FORMAT_JSON, FORMAT_XML, utc_now
 from . import schema
 from .sitegeo import site_point
 
-__all__ = ["Store", "Quarantined", "IngestCounts", "QuarantineEntry"]
+__all__ = ["Store", "Quarantined", "IngestCounts", "QuarantineEntry", "PreparedTrial", "prepare"]
 
 # When two copies of a trial carry the same last-update date, the richer format wins
 # (API v2 JSON has coordinates and newer fields that the 2023 XML lacks).
@@ -98,6 +98,85 @@ def normalise_phrase(text: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
 
 
+@dataclass(slots=True)
+class PreparedTrial:
+    """A trial turned into the rows the store writes. Building it (serialising, compressing,
+    placing sites, learning synonyms) is pure CPU work that the loader can run in worker
+    processes, leaving only the SQLite writes to the single writer."""
+
+    nct_id: str
+    last_update: str | None
+    fmt: str
+    raw_sha256: str | None
+    source_file: str | None
+    row: tuple  # trials table values, in INSERT order
+    raw_z: bytes | None
+    sites: list[tuple]  # (idx, status, country, lat, lon, geo_source)
+    text: tuple  # FTS columns
+    synonyms: list[tuple[str, str]]
+
+
+def prepare(trial: Trial, raw: bytes | None = None) -> PreparedTrial:
+    prov = trial.provenance
+    fmt = prov.source_format if prov else "unknown"
+    sha = prov.raw_sha256 if prov else None
+    elig = trial.eligibility
+    row = (
+        trial.nct_id,
+        trial.brief_title,
+        trial.overall_status,
+        trial.study_type,
+        phase_mask(trial.phases),
+        intervention_mask(i.type for i in trial.interventions),
+        elig.sex or "ALL",
+        elig.minimum_age.years if elig.minimum_age else None,
+        elig.maximum_age.years if elig.maximum_age else None,
+        None if elig.healthy_volunteers is None else int(elig.healthy_volunteers),
+        trial.enrollment_count,
+        trial.last_update,
+        trial.first_posted.date if trial.first_posted else None,
+        fmt,
+        prov.source_file if prov else None,
+        sha,
+        (prov.loaded_at if prov else None) or utc_now(),
+        encode_trial(trial),
+    )
+    return PreparedTrial(
+        nct_id=trial.nct_id,
+        last_update=trial.last_update,
+        fmt=fmt,
+        raw_sha256=sha,
+        source_file=prov.source_file if prov else None,
+        row=row,
+        raw_z=zlib.compress(raw, 1) if raw is not None else None,
+        sites=[(i, s.status, s.country, *site_point(s)) for i, s in enumerate(trial.sites)],
+        text=search_text(trial),
+        synonyms=synonym_pairs(trial),
+    )
+
+
+def synonym_pairs(trial: Trial) -> list[tuple[str, str]]:
+    """(condition as typed, MeSH term) pairs this trial teaches: "heart attack" → MI."""
+    if not trial.mesh_conditions or not trial.conditions:
+        return []
+    meshes = [(m, normalise_phrase(m)) for m in trial.mesh_conditions]
+    single = len(trial.conditions) == 1
+    pairs = set()
+    for cond in trial.conditions:
+        phrase = normalise_phrase(cond)
+        if not phrase or len(phrase) > 80:
+            continue
+        words = set(_WORD.findall(phrase))
+        for mesh, mesh_norm in meshes:
+            if phrase == mesh_norm:
+                continue
+            # A lone condition is what the MeSH terms were derived from; with several,
+            # pair only those that share a word ("breast cancer" ~ "breast neoplasms").
+            if single or words & set(_WORD.findall(mesh_norm)):
+                pairs.add((phrase, mesh))
+    return sorted(pairs)
+
+
 class Store:
     """A cleartrial database file (``":memory:"`` works for tests)."""
 
@@ -134,7 +213,7 @@ class Store:
     # -- writing ----------------------------------------------------------------------------
     def ingest(
         self,
-        items: Iterable[Trial | tuple[Trial, bytes] | Quarantined],
+        items: Iterable[Trial | tuple[Trial, bytes] | PreparedTrial | Quarantined],
         *,
         checkpoint: tuple[str, dict] | None = None,
     ) -> IngestCounts:
@@ -151,8 +230,9 @@ class Store:
                     self._quarantine(cur, item)
                     counts.quarantined += 1
                     continue
-                trial, raw = item if isinstance(item, tuple) else (item, None)
-                outcome = self._upsert(cur, trial, raw)
+                if not isinstance(item, PreparedTrial):
+                    item = prepare(*item) if isinstance(item, tuple) else prepare(item)
+                outcome = self._upsert(cur, item)
                 setattr(counts, outcome, getattr(counts, outcome) + 1)
             if checkpoint is not None:
                 key, state = checkpoint
@@ -162,105 +242,61 @@ class Store:
                 )
         return counts
 
-    def _upsert(self, cur: sqlite3.Cursor, trial: Trial, raw: bytes | None) -> str:
-        prov = trial.provenance
-        fmt = prov.source_format if prov else "unknown"
-        sha = prov.raw_sha256 if prov else None
-        new_date = trial.last_update
+    def _upsert(self, cur: sqlite3.Cursor, p: PreparedTrial) -> str:
         row = cur.execute(
             "SELECT id, last_update, raw_sha256, source_format FROM trials WHERE nct_id = ?",
-            (trial.nct_id,),
+            (p.nct_id,),
         ).fetchone()
-        if row is not None:
-            trial_id, old_date, old_sha, old_fmt = row
-            if sha is not None and sha == old_sha:
-                return "unchanged"
-            if _is_older(new_date, old_date, fmt, old_fmt):
-                return "older_skipped"
-        elig = trial.eligibility
-        values = (
-            trial.nct_id,
-            trial.brief_title,
-            trial.overall_status,
-            trial.study_type,
-            phase_mask(trial.phases),
-            intervention_mask(i.type for i in trial.interventions),
-            elig.sex or "ALL",
-            elig.minimum_age.years if elig.minimum_age else None,
-            elig.maximum_age.years if elig.maximum_age else None,
-            None if elig.healthy_volunteers is None else int(elig.healthy_volunteers),
-            trial.enrollment_count,
-            new_date,
-            trial.first_posted.date if trial.first_posted else None,
-            fmt,
-            prov.source_file if prov else None,
-            sha,
-            (prov.loaded_at if prov else None) or utc_now(),
-            encode_trial(trial),
-        )
         if row is None:
             cur.execute(
                 "INSERT INTO trials(nct_id, brief_title, overall_status, study_type, phase_mask,"
                 " intervention_mask, sex, min_age_years, max_age_years, healthy_volunteers,"
                 " enrollment, last_update, first_posted, source_format, source_file, raw_sha256,"
                 " loaded_at, doc) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                values,
+                p.row,
             )
             trial_id = cur.lastrowid
             outcome = "new"
-            self._learn_synonyms(cur, trial)
+            if p.synonyms:
+                cur.executemany(
+                    "INSERT INTO condition_synonyms(phrase, mesh_term, support) VALUES (?, ?, 1)"
+                    " ON CONFLICT(phrase, mesh_term) DO UPDATE SET support = support + 1",
+                    p.synonyms,
+                )
         else:
+            trial_id, old_date, old_sha, old_fmt = row
+            if p.raw_sha256 is not None and p.raw_sha256 == old_sha:
+                return "unchanged"
+            if _is_older(p.last_update, old_date, p.fmt, old_fmt):
+                return "older_skipped"
             cur.execute(
                 "UPDATE trials SET nct_id=?, brief_title=?, overall_status=?, study_type=?,"
                 " phase_mask=?, intervention_mask=?, sex=?, min_age_years=?, max_age_years=?,"
                 " healthy_volunteers=?, enrollment=?, last_update=?, first_posted=?,"
                 " source_format=?, source_file=?, raw_sha256=?, loaded_at=?, doc=? WHERE id=?",
-                (*values, trial_id),
+                (*p.row, trial_id),
             )
             cur.execute("DELETE FROM sites WHERE trial_id = ?", (trial_id,))
             cur.execute("DELETE FROM trial_text WHERE id = ?", (trial_id,))
             outcome = "updated"
-        if raw is not None:
+        if p.raw_z is not None:
             cur.execute(
                 "INSERT OR REPLACE INTO raw_records(trial_id, fmt, data) VALUES (?, ?, ?)",
-                (trial_id, fmt, zlib.compress(raw, 1)),
+                (trial_id, p.fmt, p.raw_z),
             )
-        cur.executemany(
-            "INSERT INTO sites(trial_id, idx, status, country, lat, lon, geo_source) VALUES (?,?,?,?,?,?,?)",
-            [(trial_id, i, s.status, s.country, *site_point(s)) for i, s in enumerate(trial.sites)],
-        )
+        if p.sites:
+            cur.executemany(
+                "INSERT INTO sites(trial_id, idx, status, country, lat, lon, geo_source) VALUES (?,?,?,?,?,?,?)",
+                [(trial_id, *site) for site in p.sites],
+            )
         cur.execute(
             "INSERT INTO trial_text(id, title, conditions, mesh, keywords, interventions, summary, criteria)"
             " VALUES (?,?,?,?,?,?,?,?)",
-            (trial_id, *search_text(trial)),
+            (trial_id, *p.text),
         )
-        if prov and prov.source_file:
-            cur.execute("DELETE FROM quarantine WHERE origin = ?", (prov.source_file,))
+        if p.source_file:
+            cur.execute("DELETE FROM quarantine WHERE origin = ?", (p.source_file,))
         return outcome
-
-    def _learn_synonyms(self, cur: sqlite3.Cursor, trial: Trial) -> None:
-        if not trial.mesh_conditions or not trial.conditions:
-            return
-        meshes = [(m, normalise_phrase(m)) for m in trial.mesh_conditions]
-        single = len(trial.conditions) == 1
-        pairs = set()
-        for cond in trial.conditions:
-            phrase = normalise_phrase(cond)
-            if not phrase or len(phrase) > 80:
-                continue
-            words = set(_WORD.findall(phrase))
-            for mesh, mesh_norm in meshes:
-                if phrase == mesh_norm:
-                    continue
-                # A lone condition is what the MeSH terms were derived from; with several,
-                # pair only those that share a word ("breast cancer" ~ "breast neoplasms").
-                if single or words & set(_WORD.findall(mesh_norm)):
-                    pairs.add((phrase, mesh))
-        cur.executemany(
-            "INSERT INTO condition_synonyms(phrase, mesh_term, support) VALUES (?, ?, 1)"
-            " ON CONFLICT(phrase, mesh_term) DO UPDATE SET support = support + 1",
-            pairs,
-        )
 
     def _quarantine(self, cur: sqlite3.Cursor, q: Quarantined) -> None:
         m = _NCT_IN_TEXT.search(q.data[:4096]) or _NCT_IN_TEXT.search(q.origin.encode())
@@ -383,6 +419,8 @@ def search_text(trial: Trial) -> tuple[str, ...]:
         " | ".join(trial.mesh_conditions + trial.mesh_condition_ancestors),
         " | ".join(trial.keywords),
         " | ".join(dict.fromkeys(interventions)),
-        "\n\n".join(t for t in (trial.brief_summary, trial.detailed_description) if t),
+        # The brief summary only: detailed descriptions are long protocol prose that would
+        # nearly double the index (and load time) while adding little a patient searches for.
+        trial.brief_summary or "",
         "\n\n".join(t for t in (elig.criteria, elig.study_population) if t),
     )

@@ -68,8 +68,7 @@ MIGRATIONS: list[str] = [
     CREATE VIRTUAL TABLE trials_fts USING fts5(
         title, conditions, mesh, keywords, interventions, summary, criteria,
         content='trial_text', content_rowid='id',
-        tokenize='porter unicode61 remove_diacritics 2',
-        prefix='2 3'
+        tokenize='porter unicode61 remove_diacritics 2'
     );
     CREATE TRIGGER trial_text_ai AFTER INSERT ON trial_text BEGIN
         INSERT INTO trials_fts(rowid, title, conditions, mesh, keywords, interventions, summary, criteria)
