@@ -46,8 +46,8 @@ _PARAGRAPH, _ITEM, _ITEM_PARAGRAPH = 0, 1, 2
 def clean_text_block(s: str | None) -> str | None:
     """Re-flow a registry text block: paragraphs kept, hard wraps joined, lists one item a line.
 
-    >>> clean_text_block("\\n  Inclusion Criteria:\\r\\n\\r\\n    -  adults with\\r\\n       asthma\\r\\n\\r\\n    -  no smoking\\r\\n")
-    'Inclusion Criteria:\\n\\n* adults with asthma\\n* no smoking'
+    >>> clean_text_block("Criteria:\\r\\n\\r\\n  -  adults with\\r\\n     asthma\\r\\n\\r\\n  -  no smoking\\r\\n")
+    'Criteria:\\n\\n* adults with asthma\\n* no smoking'
 
     Returns None for None or text that is only whitespace.
     """
