@@ -53,8 +53,26 @@ def load_paths(
     """Load every study under ``paths``; ``progress(n_done, origin)`` is called per batch."""
     paths = list(paths)
     report = LoadReport()
-    workers = default_workers() if workers is None else workers
     records = (rec for path in paths for rec in iter_records(path, on_skip=report.skipped_files.append))
+    load_records(store, records, report=report, progress=progress, workers=workers)
+    store.set_meta(
+        "last_load",
+        orjson.dumps({"finished_at": utc_now(), "paths": [str(p) for p in paths], **report.counts.as_dict()}).decode(),
+    )
+    return report
+
+
+def load_records(
+    store: Store,
+    records: Iterable[RawRecord],
+    *,
+    report: LoadReport | None = None,
+    progress: Callable[[int, str], None] | None = None,
+    workers: int | None = None,
+) -> LoadReport:
+    """Parse, prepare and store a stream of raw records (files or generated)."""
+    report = report if report is not None else LoadReport()
+    workers = default_workers() if workers is None else workers
     done = 0
     for batch in _prepared_batches(records, workers):
         for item in batch:
@@ -64,14 +82,10 @@ def load_paths(
         done += len(batch)
         if progress:
             progress(done, batch[-1].origin if isinstance(batch[-1], Quarantined) else batch[-1].source_file or "")
-    store.set_meta(
-        "last_load",
-        orjson.dumps({"finished_at": utc_now(), "paths": [str(p) for p in paths], **report.counts.as_dict()}).decode(),
-    )
     return report
 
 
-def _chunks(records: Iterator[RawRecord], size: int) -> Iterator[list[RawRecord]]:
+def _chunks(records: Iterable[RawRecord], size: int) -> Iterator[list[RawRecord]]:
     batch: list[RawRecord] = []
     for rec in records:
         # The stream step's decoded JSON is cheaper to re-parse in the worker than to pickle.
@@ -84,7 +98,7 @@ def _chunks(records: Iterator[RawRecord], size: int) -> Iterator[list[RawRecord]
         yield batch
 
 
-def _prepared_batches(records: Iterator[RawRecord], workers: int) -> Iterator[list[PreparedTrial | Quarantined]]:
+def _prepared_batches(records: Iterable[RawRecord], workers: int) -> Iterator[list[PreparedTrial | Quarantined]]:
     if workers <= 1:
         for chunk in _chunks(records, BATCH):
             yield prepare_batch(chunk)

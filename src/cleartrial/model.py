@@ -261,9 +261,14 @@ _NESTED: dict[type, dict[str, tuple[type, bool]]] = {
 }
 
 
+_FIELD_NAMES: dict[type, frozenset[str]] = {}
+
+
 def _build(cls: type, data: dict[str, Any]) -> Any:
     nested = _NESTED.get(cls, {})
-    names = {f.name for f in dataclasses.fields(cls)}
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = frozenset(f.name for f in dataclasses.fields(cls))
     kwargs: dict[str, Any] = {}
     for key, value in data.items():
         if key not in names:
