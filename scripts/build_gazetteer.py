@@ -10,28 +10,30 @@ Inputs are two installed, pinned packages (see pyproject.toml), nothing from the
   country, admin-1 code, alternate names), countries, US states.
 
 Output: a zip archive (each member deflated on its own, so geo.py inflates only what a query
-needs) of sorted, tab-separated text that geo.py binary-searches in place — no per-row Python
+needs) of sorted, tab-separated text that geo.py binary-searches in place: no per-row Python
 objects are built at load time, which is what keeps the first lookup fast. Members:
 
 * ``meta.json``: package versions, counts, the region table (a normalized state / province /
   country name or code → ordered candidates ``[["r", "MA"]]``, ``[["r", "CA"], ["c", "CA"]]``:
   California before Canada), state/province/country display names, ZIPs with no point at all;
-* ``places.tsv``: ``name, cc, region, lat, lon, population, suggestable(0/1)``, one place per
-  line, addressed by its character offset in the text (with a leading newline);
-* ``zips.tsv``: ``zip, lat, lon, place offset`` (the place gives the "City, ST" of the label);
-* ``regional.tsv``: ``key|ST, tier, place offset`` for US states/territories and Canadian
-  provinces; ``national.tsv``: ``key|CC, tier, place offset`` for every country. A bare name is
-  the best ``key|*`` line of national.tsv (they are adjacent once sorted).
+* ``places.tsv``: one place per line, sorted, so that it is its own index by name:
+  ``key, cc, region, name, lat, lon, population, source+suggestable`` where ``key`` is
+  ``cleartrial.geo._normalize(name)``, ``name`` is empty when it is ``key.title()``, ``region`` a US state/territory or Canadian province
+  code, ``source`` ``g`` (GeoNames) or ``u`` (a USPS city known only from its ZIPs), and
+  ``suggestable`` 1 when the place's own label geocodes back to it. Other members point at a
+  place by its character offset in this text (after a leading newline);
+* ``alt.tsv``: ``key, place offset`` — other names of cities of 100,000+ ("munchen" → Munich);
+* ``zips.tsv``: ``zip, lat, lon, place offset`` (the place gives the "City, ST" of the label).
 
-Keys are ``cleartrial.geo._normalize`` of the names (imported, so build and query agree). When
-several places share a key, the lower *tier* wins, then the larger population: GeoNames
-primary names (0) > USPS city names (1) > GeoNames alternate names (2) > USPS "acceptable"
-alternate city names (3). So "London" is London, GB (8.9 M) rather than London, ON; "Portland,
-USA" is Portland, OR; and a USPS-only town name works without a state only where a single state
-has it.
+Keys are made by ``cleartrial.geo._normalize``, imported, so build and query always agree. Which
+place wins a name is decided at query time (geo.py, ``_RANK_*``): a GeoNames name first, then the
+largest population, so "London" is London, GB (8.9 M) rather than London, ON, and "Portland,
+USA" is Portland, OR; a USPS-only town name works without a state only where one state has it.
+
+Coordinates keep 3 decimals (about 100 m): finer than a ZIP centroid or a city centre means.
 
 The output is deterministic (sorted text, fixed zip timestamps): the same package versions give
-the same bytes, so ``--check`` (and a test) can tell when the committed file is stale.
+the same content, so ``--check`` (and a test) can tell when the committed file is stale.
 """
 
 from __future__ import annotations
@@ -152,21 +154,6 @@ def _is_latin(name: str) -> bool:
     return all(not ch.isalpha() or unicodedata.name(ch, "").startswith("LATIN") for ch in name)
 
 
-class Index:
-    """key → (tier, -population, row); the smallest tuple wins."""
-
-    def __init__(self) -> None:
-        self.best: dict[str, tuple[int, int, int]] = {}
-
-    def offer(self, key: str, tier: int, population: int, row: int) -> None:
-        if not key.split("|")[0]:
-            return
-        cand = (tier, -population, row)
-        cur = self.best.get(key)
-        if cur is None or cand < cur:
-            self.best[key] = cand
-
-
 def _versions() -> dict[str, str]:
     found = {name: importlib.metadata.version(name) for name in PINNED}
     for name, want in PINNED.items():
@@ -189,15 +176,15 @@ def build() -> tuple[dict, list[tuple[float, str]]]:
     provinces = {abbr: name for abbr, name in CA_PROVINCES.values()}
     country_names = {cc: c["name"].strip() for cc, c in countries.items()}
 
-    places: list[list] = []  # [name, cc, region, lat, lon, population]
+    places: list[list] = []  # [key, cc, region, name, lat, lon, population, source]
+    alts: set[tuple[str, int]] = set()  # (alternate key, place row)
+    geonames_in_region: dict[tuple[str, str], int] = {}  # (key, region) → most populous row
 
-    def add_place(name: str, cc: str, region: str, lat: float, lon: float, pop: int) -> int:
-        places.append([name, cc, region, round(lat, 4), round(lon, 4), pop])
+    def add_place(name: str, cc: str, region: str, lat: float, lon: float, pop: int, source: str) -> int:
+        places.append([_normalize(name), cc, region, name, round(lat, 3), round(lon, 3), pop, source])
         return len(places) - 1
 
-    regional, national = Index(), Index()
-
-    # -- GeoNames cities (tiers 0 and 2) ---------------------------------------------------------
+    # -- GeoNames cities -------------------------------------------------------------------------
     for _gid, city in sorted(gc.get_cities().items(), key=lambda kv: int(kv[0])):
         cc, admin1 = city["countrycode"], city["admin1code"]
         pop = int(city["population"] or 0)
@@ -211,11 +198,13 @@ def build() -> tuple[dict, list[tuple[float, str]]]:
         elif cc == "CA":
             region = CA_PROVINCES.get(admin1, ("", ""))[0]
         name = city["name"].strip()
-        row = add_place(name, cc, region, city["latitude"], city["longitude"], pop)
-        primary = _normalize(name)
-        national.offer(f"{primary}|{cc}", 0, pop, row)
+        if not _normalize(name):
+            continue
+        row = add_place(name, cc, region, city["latitude"], city["longitude"], pop, "g")
         if region:
-            regional.offer(f"{primary}|{region}", 0, pop, row)
+            best = geonames_in_region.get((places[row][0], region))
+            if best is None or places[best][6] < pop:
+                geonames_in_region[(places[row][0], region)] = row
         if pop < ALT_NAME_MIN_POPULATION:
             continue
         for alt in city["alternatenames"]:
@@ -225,16 +214,12 @@ def build() -> tuple[dict, list[tuple[float, str]]]:
             if not alt or not alt[0].isupper() or not _is_latin(alt):
                 continue
             key = _normalize(alt)
-            if len(key) < 3 or key == primary:
-                continue
-            national.offer(f"{key}|{cc}", 2, pop, row)
-            if region:
-                regional.offer(f"{key}|{region}", 2, pop, row)
+            if len(key) >= 3 and key != places[row][0]:
+                alts.add((key, row))
 
-    # -- USPS cities (tiers 1 and 3) -------------------------------------------------------------
+    # -- USPS cities -----------------------------------------------------------------------------
     all_zips = zipcodes.list_all()
     by_city: dict[tuple[str, str], list[dict]] = defaultdict(list)
-    by_alias: dict[tuple[str, str], list[dict]] = defaultdict(list)
     shown_name: dict[tuple[str, str], str] = {}
     for z in all_zips:
         st = z["state"]
@@ -243,9 +228,8 @@ def build() -> tuple[dict, list[tuple[float, str]]]:
         key = _normalize(z["city"])
         by_city[(key, st)].append(z)
         shown_name.setdefault((key, st), z["city"].strip())
-        for alt in z["acceptable_cities"]:
-            by_alias[(_normalize(alt), st)].append(z)
-            shown_name.setdefault((_normalize(alt), st), alt.strip())
+    # USPS "acceptable" city names ("Grand Jct", "Lk Huntington", "Seatac" for Seattle ZIPs) are
+    # left out: mostly abbreviations or neighbourhoods whose ZIPs belong to another city.
 
     def has_point(z: dict) -> bool:
         return not (float(z["lat"]) == 0.0 and float(z["long"]) == 0.0)
@@ -259,52 +243,33 @@ def build() -> tuple[dict, list[tuple[float, str]]]:
             return None
         return _vector_mean([(float(z["lat"]), float(z["long"])) for z in chosen])
 
-    states_of_key: dict[str, set[str]] = defaultdict(set)
+    city_row: dict[tuple[str, str], int] = {}
     far: list[tuple[float, str]] = []
     for (key, st), zs in sorted(by_city.items()):
-        states_of_key[key].add(st)
         point = centroid(zs)
-        if point is None:
-            continue
-        known = regional.best.get(f"{key}|{st}")
-        if known is not None and known[0] == 0:
+        known = geonames_in_region.get((key, st))
+        if known is not None:
             # GeoNames knows the city: keep its point (the city centre) and its spelling
             # ("St. Louis"). Report namesakes far apart — a different place of the same name.
-            g = places[known[2]]
-            d = geo.haversine_miles(g[3], g[4], point[0], point[1])
-            if d > 15:
-                far.append((round(d, 1), f"GeoNames {g[0]}, {st} vs USPS {shown_name[(key, st)]}, {st}"))
-            continue
-        row = add_place(shown_name[(key, st)], "US", st, point[0], point[1], 0)
-        regional.offer(f"{key}|{st}", 1, 0, row)
-    for (key, st), zs in sorted(by_alias.items()):
-        if f"{key}|{st}" in regional.best:
-            continue
-        point = centroid(zs)
-        if point is not None:
-            row = add_place(shown_name[(key, st)], "US", st, point[0], point[1], 0)
-            regional.offer(f"{key}|{st}", 3, 0, row)
-    # A USPS-only town name works without a state only where a single state has it.
-    for key, sts in sorted(states_of_key.items()):
-        if len(sts) == 1:
-            known = regional.best.get(f"{key}|{next(iter(sts))}")
-            if known is not None and known[0] == 1:
-                national.offer(f"{key}|US", 1, 0, known[2])
+            city_row[(key, st)] = known
+            g = places[known]
+            if point is not None and (d := geo.haversine_miles(g[4], g[5], *point)) > 15:
+                far.append((round(d, 1), f"GeoNames {g[3]}, {st} vs USPS {shown_name[(key, st)]}, {st}"))
+        elif point is not None:
+            city_row[(key, st)] = add_place(shown_name[(key, st)], "US", st, *point, 0, "u")
 
     # -- ZIPs --------------------------------------------------------------------------------------
     zips: dict[str, tuple[float, float, int]] = {}
     nocoord: list[str] = []
     for z in all_zips:
-        code, st = z["zip_code"], z["state"]
-        known = regional.best.get(f"{_normalize(z['city'])}|{st}") if st in states else None
-        if known is None:
-            nocoord.append(code)  # military APO/FPO/DPO: neither the ZIP nor its "city" has a point
+        row = city_row.get((_normalize(z["city"]), z["state"]))
+        if row is None:
+            nocoord.append(z["zip_code"])  # no point for the ZIP nor its city: APO/FPO/DPO, a few others
         elif has_point(z):
-            zips[code] = (round(float(z["lat"]), 4), round(float(z["long"]), 4), known[2])
+            zips[z["zip_code"]] = (round(float(z["lat"]), 3), round(float(z["long"]), 3), row)
         else:
             # No centroid for this ZIP (a unique or PO-box ZIP): its city's point is close enough.
-            p = places[known[2]]
-            zips[code] = (p[3], p[4], known[2])
+            zips[z["zip_code"]] = (places[row][4], places[row][5], row)
 
     # -- region names → candidates -----------------------------------------------------------------
     regions: dict[str, list[list[str]]] = defaultdict(list)
@@ -344,59 +309,58 @@ def build() -> tuple[dict, list[tuple[float, str]]]:
             "nocoord_zips": sorted(nocoord),
         },
         "places": places,
+        "alts": sorted(alts),
         "zips": zips,
-        "regional": regional.best,
-        "national": national.best,
     }
     return data, sorted(far, reverse=True)
 
 
 def _fmt(x: float) -> str:
-    return repr(round(x, 4)).removesuffix(".0")
+    return repr(round(x, 3)).removesuffix(".0")
 
 
-def serialize(data: dict, suggestable: set[int] | None = None) -> dict[str, bytes]:
-    """The archive members. Place lines end in a one-character suggestable flag, so flipping it
-    never moves an offset (the flags need the other members to be computed; see main)."""
+def serialize(data: dict, suggestable: set[int] | None = None) -> tuple[dict[str, bytes], list[int]]:
+    """The archive members, and each place row's offset. A place line ends in its one-character
+    suggestable flag, so flipping flags never moves an offset (the flags need the other members
+    to be computed: see main)."""
     places = data["places"]
-    offsets: list[int] = []
+    # The name is left empty when it is just the key in title case ("Boston" for "boston"),
+    # which is 85% of places and a tenth of the file; geo.py rebuilds it the same way.
+    lines = {
+        row: f"{key}\t{cc}\t{region}\t{'' if name == key.title() else name}\t{_fmt(lat)}\t{_fmt(lon)}\t{pop}\t{src}"
+        for row, (key, cc, region, name, lat, lon, pop, src) in enumerate(places)
+    }
+    offsets = [0] * len(places)
     chunks: list[str] = []
-    pos = 1  # geo.py prepends "\n" to every member's text
-    for row, (name, cc, region, lat, lon, pop) in enumerate(places):
-        flag = "1" if suggestable and row in suggestable else "0"
-        line = f"{name}\t{cc}\t{region}\t{_fmt(lat)}\t{_fmt(lon)}\t{pop}\t{flag}\n"
-        offsets.append(pos)
+    pos = 1  # geo.py prepends a newline to every member's text
+    for row in sorted(range(len(places)), key=lines.__getitem__):
+        line = lines[row] + ("1" if suggestable and row in suggestable else "0") + "\n"
+        offsets[row] = pos
         chunks.append(line)
         pos += len(line)
-
-    def keyed(index: dict[str, tuple[int, int, int]]) -> str:
-        return "".join(sorted(f"{k}\t{t}\t{offsets[row]}\n" for k, (t, _, row) in index.items()))
-
+    alt = "".join(sorted(f"{key}\t{offsets[row]}\n" for key, row in data["alts"]))
     zips = "".join(
         f"{code}\t{_fmt(lat)}\t{_fmt(lon)}\t{offsets[row]}\n" for code, (lat, lon, row) in sorted(data["zips"].items())
     )
-    meta = {**data["meta"], "counts": {name: len(data[name]) for name in ("places", "zips", "regional", "national")}}
-    return {
+    counts = {"places": len(places), "alts": len(data["alts"]), "zips": len(data["zips"])}
+    meta = {**data["meta"], "counts": counts}
+    members = {
         "meta.json": orjson.dumps(meta, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2),
         "places.tsv": "".join(chunks).encode(),
+        "alt.tsv": alt.encode(),
         "zips.tsv": zips.encode(),
-        "regional.tsv": keyed(data["regional"]).encode(),
-        "national.tsv": keyed(data["national"]).encode(),
     }
+    return members, offsets
 
 
-def suggestable_rows(data: dict, members: dict[str, bytes]) -> set[int]:
+def suggestable_rows(data: dict, members: dict[str, bytes], offsets: list[int]) -> set[int]:
     """Places whose own label geocodes back to them — checked with the real parser — so that
     suggest_places never offers a label that resolves elsewhere (a smaller namesake)."""
     gaz = geo._Gazetteer(members.__getitem__)
-    offsets, pos = [], 1
-    for line in members["places.tsv"].decode().splitlines(keepends=True):
-        offsets.append(pos)
-        pos += len(line)
     out = set()
-    for row in sorted({row for index in ("regional", "national") for _t, _p, row in data[index].values()}):
-        found, _failure = geo._lookup_names(gaz, gaz.place(offsets[row]).label)
-        if found == offsets[row]:
+    for row, offset in enumerate(offsets):
+        found, _failure = geo._lookup_names(gaz, gaz.place(offset).label)
+        if found == offset:
             out.add(row)
     return out
 
@@ -417,22 +381,29 @@ def main() -> int:
     ap.add_argument("--check", action="store_true", help="fail if the committed file is stale")
     args = ap.parse_args()
     data, far = build()
-    members = serialize(data)
-    members = serialize(data, suggestable_rows(data, members))
-    blob = pack(members)
+    members, offsets = serialize(data)
+    members, _ = serialize(data, suggestable_rows(data, members, offsets))
     if args.check:
-        if not OUT.exists() or OUT.read_bytes() != blob:
-            print(f"{OUT.relative_to(REPO)} is stale: run scripts/build_gazetteer.py", file=sys.stderr)
+        # Compare contents, not archive bytes: another zlib build may deflate differently.
+        committed = {}
+        if OUT.exists():
+            with zipfile.ZipFile(OUT) as zf:
+                committed = {name: zf.read(name) for name in zf.namelist()}
+        if committed != members:
+            stale = sorted(n for n in members.keys() | committed.keys() if committed.get(n) != members.get(n))
+            print(f"{OUT.relative_to(REPO)} is stale ({', '.join(stale)}): run scripts/build_gazetteer.py",
+                  file=sys.stderr)
             return 1
         print("gazetteer is up to date")
         return 0
+    blob = pack(members)
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_bytes(blob)
     print(f"wrote {OUT.relative_to(REPO)}: {len(blob):,} bytes")
     for name, content in sorted(members.items()):
         print(f"  {name:13} {len(content):>10,} bytes uncompressed")
-    print(f"{len(data['meta']['nocoord_zips'])} ZIPs without any point (military APO/FPO/DPO and a few "
-          f"overseas ones); {len(far)} GeoNames/USPS namesakes in one state > 15 miles apart "
+    print(f"{len(data['meta']['nocoord_zips'])} ZIPs without any point (mostly military APO/FPO/DPO); "
+          f"{len(far)} GeoNames/USPS namesakes in one state more than 15 miles apart "
           "(GeoNames wins the name, the USPS ZIPs keep their own points):")
     for d, what in far:
         print(f"  {d:6.1f} mi  {what}")
