@@ -35,3 +35,15 @@ def json_zip(shared_data: Path) -> Path:
 @pytest.fixture(scope="session")
 def xml_zip(shared_data: Path) -> Path:
     return shared_data / "ctgov" / "AllPublicXML-sample.zip"
+
+
+@pytest.fixture(scope="session")
+def loaded_db(tmp_path_factory, xml_zip, json_zip):
+    """A database holding every shared record (loaded once per test session) and its report."""
+    from cleartrial.loader import load_paths
+    from cleartrial.store import Store
+
+    path = tmp_path_factory.mktemp("corpus") / "corpus.db"
+    with Store(path) as store:
+        report = load_paths(store, [xml_zip, json_zip])
+    return path, report

@@ -117,6 +117,9 @@ def test_text_search_stems_and_ranks_title_first(store):
     s, e = r.hits[0].snippet_highlights[0]
     assert r.hits[0].snippet[s:e].lower().startswith("vaccin")
     assert ids(run(store, text="prostat*")) == ["NCT00000006"]
+    # Filter tokens never leak into what people read.
+    r = run(store, text="breast", statuses=["recruiting"], sex="female", age=40)
+    assert r.hits and all("zq" not in (h.snippet or "") for h in r.hits)
 
 
 def test_text_relaxes_when_nothing_matches_every_word(store):

@@ -130,6 +130,12 @@ def test_condition_synonyms_learnt_from_records(store):
     store.ingest([(t, raw)])
     rows = store.conn.execute("SELECT phrase, mesh_term FROM condition_synonyms").fetchall()
     assert rows == [("heart attack", "Myocardial Infarction")]
+    from cleartrial.search import condition_synonyms
+
+    assert condition_synonyms(store, "Heart attack") == []  # one trial is not enough
+    t2, raw2 = make_trial(nct="NCT07654321", raw=b"x", conditions=["heart attack"], mesh_conditions=["Myocardial Infarction"])
+    store.ingest([(t2, raw2)])
+    assert condition_synonyms(store, "Heart attack") == ["Myocardial Infarction"]
 
 
 def test_round_trip_keeps_every_field(store):

@@ -48,7 +48,7 @@ def _emit_json(data) -> None:
 
 
 def _fail(message: str, code: int = 1) -> None:
-    console.print(f"[bold red]Error:[/] {message}", highlight=False)
+    console.print(f"[bold red]Error:[/] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 

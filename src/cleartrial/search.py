@@ -4,7 +4,9 @@ Semantics (docs/search.md has the long version):
 
 * Text is matched with stemming (Porter) and accents ignored; every word must match (stop
   words such as "trial" or "for" are dropped); ``word*`` matches a prefix; "quoted phrases"
-  match as phrases. A query that names a condition the way people write it is also matched
+  match as phrases. Words must appear in what a trial is about (title, conditions, MeSH
+  terms, keywords, interventions, summary); the eligibility criteria are searched only when
+  that finds nothing, since a word there is often an exclusion. A query that names a condition the way people write it is also matched
   to the MeSH term the registry derived for it ("heart attack" → Myocardial Infarction),
   using pairs learnt from the records. If no trial matches every word, trials matching any
   word are returned and the result says so (``relaxed``).
@@ -25,8 +27,8 @@ from typing import Literal
 from .errors import InvalidQuery
 from .geo import Place, bounding_box, geocode, haversine_miles
 from .model import INTERVENTION_TYPES, PHASES, STATUSES, STUDY_TYPES, Trial
-from .store import Store, intervention_mask, normalise_phrase, phase_mask
-from .store.schema import FTS_WEIGHTS
+from .store import AGE_BUCKET_YEARS, MAX_AGE_BUCKET, Store, facet, intervention_mask, normalise_phrase, phase_mask
+from .store.schema import FTS_WEIGHTS, TEXT_COLUMNS
 
 Sort = Literal["relevance", "distance", "newest"]
 MAX_PER_PAGE = 100
@@ -220,27 +222,77 @@ def _fts_terms(text: str) -> list[str]:
     return terms
 
 
-def build_fts_query(store: Store, text: str, *, relaxed: bool = False) -> tuple[str | None, list[str]]:
+# A trial is *about* what its title, conditions, MeSH terms, keywords, interventions and
+# summary say. Words found only in the eligibility criteria are mostly exclusions ("no
+# history of breast cancer"), so criteria are searched only when nothing else matches.
+_ABOUT_COLS = "{" + " ".join(c for c in TEXT_COLUMNS if c != "criteria") + "}"
+_ALL_TEXT_COLS = "{" + " ".join(TEXT_COLUMNS) + "}"
+
+
+def build_fts_query(
+    store: Store,
+    text: str,
+    *,
+    relaxed: bool = False,
+    criteria: bool = False,
+    q: SearchQuery | None = None,
+) -> tuple[str | None, list[str]]:
+    """The FTS5 expression for a person's words (and the query's filters as facet tokens)."""
     terms = _fts_terms(text)
     if not terms:
         return None, []
-    expr = (" OR " if relaxed else " AND ").join(terms)
+    cols = _ALL_TEXT_COLS if criteria else _ABOUT_COLS
+    expr = f"{cols} : (" + (" OR " if relaxed else " AND ").join(terms) + ")"
     synonyms = condition_synonyms(store, text)
     if synonyms:
-        mesh = " OR ".join('mesh : "' + s.replace('"', "") + '"' for s in synonyms)
-        expr = f"({expr}) OR {mesh}"
+        expr += " OR " + " OR ".join('mesh : "' + s.replace('"', "") + '"' for s in synonyms)
+    facets = _facet_expr(q) if q is not None else []
+    if facets:
+        expr = f"({expr}) AND " + " AND ".join(facets)
     return expr, synonyms
 
 
+def _facet_expr(q: SearchQuery) -> list[str]:
+    """Filters as facet-token constraints; the SQL filters still apply exactly afterwards."""
+    parts = []
+
+    def any_of(kind: str, values) -> str:
+        return "facets : (" + " OR ".join(facet(kind, v) for v in values) + ")"
+
+    if q.statuses:
+        parts.append(any_of("st", q.statuses))
+    if q.sex:
+        parts.append(any_of("sex", ["ALL", q.sex]))
+    if q.study_types:
+        parts.append(any_of("ty", q.study_types))
+    if q.phases:
+        parts.append(any_of("ph", q.phases))
+    if q.healthy_volunteers is True:
+        parts.append(any_of("hv", [1]))
+    if q.age is not None:
+        parts.append(any_of("age", [min(int(q.age // AGE_BUCKET_YEARS), MAX_AGE_BUCKET)]))
+    return parts
+
+
 def condition_synonyms(store: Store, text: str, limit: int = 3) -> list[str]:
+    """MeSH terms the registry derived for conditions written like ``text``.
+
+    A pairing must be seen in at least two trials and in at least 5% as many as the
+    strongest one: one trial listing "Breast Cancer" with a "Hyperplasia" MeSH term must
+    not widen every breast cancer search to hyperplasia.
+    """
     phrase = normalise_phrase(text)
     if not phrase:
         return []
     rows = store.conn.execute(
-        "SELECT mesh_term FROM condition_synonyms WHERE phrase = ? ORDER BY support DESC, mesh_term LIMIT ?",
+        "SELECT mesh_term, support FROM condition_synonyms WHERE phrase = ? AND support >= 2"
+        " ORDER BY support DESC, mesh_term LIMIT ?",
         (phrase, limit),
     ).fetchall()
-    return [r[0] for r in rows]
+    if not rows:
+        return []
+    floor = rows[0][1] * 0.05
+    return [term for term, support in rows if support >= floor]
 
 
 # -- the search -----------------------------------------------------------------------------
@@ -252,13 +304,19 @@ def search(store: Store, query: SearchQuery) -> SearchResult:
         place = q.near if isinstance(q.near, Place) else geocode(q.near)
 
     where, params = _filters(q)
-    fts, synonyms = build_fts_query(store, q.text)
-    relaxed = False
+    # Widen step by step until something matches: every word in what a trial is about, then
+    # also in its criteria, then any of the words.
+    relaxed = criteria = False
+    fts, synonyms = build_fts_query(store, q.text, q=q)
     candidates = _candidates(store, fts, where, params)
-    if fts and not candidates and len(_fts_terms(q.text)) > 1:
-        fts, synonyms = build_fts_query(store, q.text, relaxed=True)
+    if fts and not candidates:
+        criteria = True
+        fts, synonyms = build_fts_query(store, q.text, criteria=True, q=q)
         candidates = _candidates(store, fts, where, params)
+    if fts and not candidates and len(_fts_terms(q.text)) > 1:
         relaxed = True
+        fts, synonyms = build_fts_query(store, q.text, relaxed=True, criteria=True, q=q)
+        candidates = _candidates(store, fts, where, params)
 
     nearest: dict[int, SiteHit] = {}
     if place is not None:
@@ -278,7 +336,10 @@ def search(store: Store, query: SearchQuery) -> SearchResult:
     start = (q.page - 1) * q.per_page
     page = candidates[start : start + q.per_page]
     trials = store.get_trials([c[0] for c in page])
-    snippets = _snippets(store, fts, [c[0] for c in page]) if fts else {}
+    # Snippets come from the words alone: with the facet tokens in the expression FTS5
+    # could pick the hidden facets column as the "best" snippet.
+    words_only = build_fts_query(store, q.text, relaxed=relaxed, criteria=criteria)[0] if fts else None
+    snippets = _snippets(store, words_only, [c[0] for c in page]) if words_only else {}
     hits = []
     for tid, score, _ in page:
         trial = trials[tid]

@@ -11,8 +11,9 @@ import sqlite3
 # bm25 weights of the FTS columns, in column order (title counts most, criteria least):
 # a word in the title or the condition list says far more about what a trial is about
 # than the same word somewhere in the eligibility criteria.
-FTS_COLUMNS = ("title", "conditions", "mesh", "keywords", "interventions", "summary", "criteria")
-FTS_WEIGHTS = (10.0, 8.0, 6.0, 4.0, 4.0, 2.0, 1.0)
+FTS_COLUMNS = ("title", "conditions", "mesh", "keywords", "interventions", "summary", "criteria", "facets")
+FTS_WEIGHTS = (10.0, 8.0, 6.0, 4.0, 4.0, 2.0, 1.0, 0.0)
+TEXT_COLUMNS = FTS_COLUMNS[:-1]  # what a person's words are matched against
 
 MIGRATIONS: list[str] = [
     # 1: trials, raw records, sites, FTS, quarantine, sync state
@@ -60,23 +61,26 @@ MIGRATIONS: list[str] = [
     CREATE INDEX sites_geo ON sites(lat, lon) WHERE lat IS NOT NULL;
 
     -- Text that search ranks and snippets come from; trials_fts indexes it (external content).
+    -- "facets" holds filter tokens (status, sex, phase, study type, age decade…): filters
+    -- then run inside FTS5, which seeks through a small doclist instead of ranking every
+    -- match of a common word and discarding most of them afterwards.
     CREATE TABLE trial_text (
         id INTEGER PRIMARY KEY,                        -- = trials.id
         title TEXT, conditions TEXT, mesh TEXT, keywords TEXT,
-        interventions TEXT, summary TEXT, criteria TEXT
+        interventions TEXT, summary TEXT, criteria TEXT, facets TEXT
     );
     CREATE VIRTUAL TABLE trials_fts USING fts5(
-        title, conditions, mesh, keywords, interventions, summary, criteria,
+        title, conditions, mesh, keywords, interventions, summary, criteria, facets,
         content='trial_text', content_rowid='id',
         tokenize='porter unicode61 remove_diacritics 2'
     );
     CREATE TRIGGER trial_text_ai AFTER INSERT ON trial_text BEGIN
-        INSERT INTO trials_fts(rowid, title, conditions, mesh, keywords, interventions, summary, criteria)
-        VALUES (new.id, new.title, new.conditions, new.mesh, new.keywords, new.interventions, new.summary, new.criteria);
+        INSERT INTO trials_fts(rowid, title, conditions, mesh, keywords, interventions, summary, criteria, facets)
+        VALUES (new.id, new.title, new.conditions, new.mesh, new.keywords, new.interventions, new.summary, new.criteria, new.facets);
     END;
     CREATE TRIGGER trial_text_ad AFTER DELETE ON trial_text BEGIN
-        INSERT INTO trials_fts(trials_fts, rowid, title, conditions, mesh, keywords, interventions, summary, criteria)
-        VALUES ('delete', old.id, old.title, old.conditions, old.mesh, old.keywords, old.interventions, old.summary, old.criteria);
+        INSERT INTO trials_fts(trials_fts, rowid, title, conditions, mesh, keywords, interventions, summary, criteria, facets)
+        VALUES ('delete', old.id, old.title, old.conditions, old.mesh, old.keywords, old.interventions, old.summary, old.criteria, old.facets);
     END;
 
     -- What people type for a condition, mapped to the MeSH term the registry derived for it
