@@ -365,7 +365,16 @@ _ZIP_INSIDE = re.compile(r"(?<![\d.])(\d{5})(?:-\d{4})?(?![\d.])")
 _SEPARATORS = re.compile(r"[,;]")
 
 
-def geocode(text: str) -> Place:
+def locate(text: str) -> Place | None:
+    """Like :func:`geocode`, but None instead of an error, and without the (slow) search
+    for a "did you mean" suggestion: for placing registry sites in bulk, not for people."""
+    try:
+        return geocode(text, _explain=False)
+    except UnknownPlace:
+        return None
+
+
+def geocode(text: str, *, _explain: bool = True) -> Place:
     """Resolve what a person typed into a :class:`Place`; see the module docstring.
 
     Raises :class:`UnknownPlace` (an ``InvalidQuery``) with a message to show as it is."""
@@ -397,7 +406,7 @@ def geocode(text: str) -> Place:
     offset, failure = _lookup_names(gaz, rest)
     if offset is not None:
         return gaz.place(offset)
-    raise UnknownPlace(_failure_message(gaz, shown, failure))
+    raise UnknownPlace(_failure_message(gaz, shown, failure) if _explain else shown)
 
 
 def _parse_coordinates(text: str) -> Place | None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
-import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -20,6 +19,7 @@ import orjson
 from ..model import INTERVENTION_TYPES, PHASES, Trial
 from ..sources import FORMAT_JSON, FORMAT_XML, utc_now
 from . import schema
+from .codec import pack, unpack
 from .sitegeo import site_point
 
 __all__ = ["Store", "Quarantined", "IngestCounts", "QuarantineEntry", "PreparedTrial", "prepare"]
@@ -87,11 +87,11 @@ def intervention_mask(types: Iterable[str | None]) -> int:
 
 
 def encode_trial(trial: Trial) -> bytes:
-    return zlib.compress(orjson.dumps(trial), 1)
+    return pack(orjson.dumps(trial))
 
 
 def decode_trial(blob: bytes) -> Trial:
-    return Trial.from_dict(orjson.loads(zlib.decompress(blob)))
+    return Trial.from_dict(orjson.loads(unpack(blob)))
 
 
 def normalise_phrase(text: str) -> str:
@@ -148,7 +148,7 @@ def prepare(trial: Trial, raw: bytes | None = None) -> PreparedTrial:
         raw_sha256=sha,
         source_file=prov.source_file if prov else None,
         row=row,
-        raw_z=zlib.compress(raw, 1) if raw is not None else None,
+        raw_z=pack(raw) if raw is not None else None,
         sites=[(i, s.status, s.country, *site_point(s)) for i, s in enumerate(trial.sites)],
         text=search_text(trial),
         synonyms=synonym_pairs(trial),
@@ -303,7 +303,7 @@ class Store:
         cur.execute(
             "INSERT OR REPLACE INTO quarantine(origin, fmt, nct_id, reason, data, quarantined_at)"
             " VALUES (?, ?, ?, ?, ?, ?)",
-            (q.origin, q.fmt, m.group().decode() if m else None, q.reason, zlib.compress(q.data, 1), utc_now()),
+            (q.origin, q.fmt, m.group().decode() if m else None, q.reason, pack(q.data), utc_now()),
         )
 
     # -- reading ----------------------------------------------------------------------------
@@ -324,7 +324,7 @@ class Store:
             "SELECT r.fmt, r.data FROM raw_records r JOIN trials t ON t.id = r.trial_id WHERE t.nct_id = ?",
             (nct_id.upper(),),
         ).fetchone()
-        return (row[0], zlib.decompress(row[1])) if row else None
+        return (row[0], unpack(row[1])) if row else None
 
     def iter_nct_ids(self) -> Iterator[str]:
         for (nct,) in self.conn.execute("SELECT nct_id FROM trials ORDER BY nct_id"):
@@ -341,7 +341,7 @@ class Store:
 
     def quarantined_data(self, origin: str) -> bytes | None:
         row = self.conn.execute("SELECT data FROM quarantine WHERE origin = ?", (origin,)).fetchone()
-        return zlib.decompress(row[0]) if row else None
+        return unpack(row[0]) if row else None
 
     def stats(self) -> dict:
         c = self.conn

@@ -37,7 +37,7 @@ MIGRATIONS: list[str] = [
         source_file TEXT,
         raw_sha256 TEXT,
         loaded_at TEXT NOT NULL,
-        doc BLOB NOT NULL                              -- zlib(orjson(Trial))
+        doc BLOB NOT NULL                              -- zstd(orjson(Trial))
     );
     CREATE INDEX trials_status ON trials(overall_status);
     CREATE INDEX trials_last_update ON trials(last_update);
@@ -45,7 +45,7 @@ MIGRATIONS: list[str] = [
     CREATE TABLE raw_records (
         trial_id INTEGER PRIMARY KEY REFERENCES trials(id) ON DELETE CASCADE,
         fmt TEXT NOT NULL,
-        data BLOB NOT NULL                             -- zlib(exact source bytes)
+        data BLOB NOT NULL                             -- zstd(exact source bytes)
     );
 
     CREATE TABLE sites (
@@ -98,7 +98,7 @@ MIGRATIONS: list[str] = [
         fmt TEXT,
         nct_id TEXT,                                   -- best guess, may be NULL
         reason TEXT NOT NULL,
-        data BLOB NOT NULL,                            -- zlib(exact bytes)
+        data BLOB NOT NULL,                            -- zstd(exact bytes)
         quarantined_at TEXT NOT NULL
     );
 

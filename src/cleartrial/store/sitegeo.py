@@ -10,8 +10,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from ..errors import UnknownPlace
-from ..geo import geocode
+from ..geo import locate
 from ..model import Site
 
 _US = {"united states", "usa", "us", "united states of america"}
@@ -39,9 +38,7 @@ def _lookup(city: str, state: str, zip_code: str, country: str) -> tuple[float, 
     elif city and country:
         queries.append(f"{city}, {country}")
     for q in queries:
-        try:
-            place = geocode(q)
-        except UnknownPlace:
-            continue
-        return place.lat, place.lon
+        place = locate(q)
+        if place is not None:
+            return place.lat, place.lon
     return None
