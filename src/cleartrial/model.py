@@ -13,7 +13,10 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass, field
+from collections.abc import Iterable
 from typing import Any
+
+from .errors import InvalidQuery
 
 NCT_ID_RE = re.compile(r"^NCT\d{8}$")
 
@@ -35,6 +38,34 @@ STATUSES = (
     "APPROVED_FOR_MARKETING",
     "WITHHELD",
 )
+
+
+def parse_statuses(values: Iterable[str] | str | None) -> list[str]:
+    """What a person or a URL gives as statuses → API v2 codes, de-duplicated, in order.
+
+    Accepts any case, spaces or hyphens ("not yet recruiting", "Not-Yet-Recruiting") and
+    comma-separated lists. An unknown status is refused with the list of valid ones: the
+    API would answer 400, and silently ignoring it would widen a search.
+    """
+    if values is None:
+        return []
+    if isinstance(values, str):
+        values = [values]
+    out: list[str] = []
+    for value in values:
+        for part in str(value).split(","):
+            code = re.sub(r"[\s\-]+", "_", part.strip()).upper()
+            if not code:
+                continue
+            if code not in STATUSES:
+                raise InvalidQuery(
+                    f'Unknown status "{part.strip()}". Use one of: ' + ", ".join(s.lower() for s in STATUSES) + "."
+                )
+            if code not in out:
+                out.append(code)
+    return out
+
+
 PHASES = ("EARLY_PHASE1", "PHASE1", "PHASE2", "PHASE3", "PHASE4", "NA")
 STUDY_TYPES = ("INTERVENTIONAL", "OBSERVATIONAL", "EXPANDED_ACCESS")
 SEXES = ("ALL", "FEMALE", "MALE")

@@ -26,8 +26,8 @@ from typing import Literal
 
 from .errors import InvalidQuery
 from .geo import Place, bounding_box, geocode, haversine_miles
-from .model import INTERVENTION_TYPES, PHASES, STATUSES, STUDY_TYPES, Trial
-from .store import AGE_BUCKET_YEARS, MAX_AGE_BUCKET, Store, facet, intervention_mask, normalise_phrase, phase_mask
+from .model import INTERVENTION_TYPES, PHASES, STUDY_TYPES, Trial, parse_statuses
+from .store import Store, facet, intervention_mask, normalise_phrase, phase_mask
 from .store.schema import FTS_WEIGHTS, TEXT_COLUMNS
 
 Sort = Literal["relevance", "distance", "newest"]
@@ -108,20 +108,7 @@ class SearchResult:
 # -- validation -----------------------------------------------------------------------------
 
 def normalise_statuses(values) -> list[str] | None:
-    if not values:
-        return None
-    out = []
-    for v in values:
-        for part in str(v).split(","):
-            key = re.sub(r"[\s\-,]+", "_", part.strip()).upper()
-            if not key:
-                continue
-            if key not in STATUSES:
-                raise InvalidQuery(
-                    f'Unknown status "{part.strip()}". Use one of: ' + ", ".join(s.lower() for s in STATUSES) + "."
-                )
-            out.append(key)
-    return out or None
+    return parse_statuses(values) or None
 
 
 def normalise_phases(values) -> list[str] | None:
@@ -253,7 +240,13 @@ def build_fts_query(
 
 
 def _facet_expr(q: SearchQuery) -> list[str]:
-    """Filters as facet-token constraints; the SQL filters still apply exactly afterwards."""
+    """Selective filters as facet-token constraints (the SQL filters still apply exactly).
+
+    Only tokens that few trials carry are worth it: FTS5 then skips through a short list.
+    A token most trials carry ("all sexes", "admits adults in their 40s") makes things
+    slower, because bm25 counts every document holding each phrase of the query, so sex and
+    age stay in SQL.
+    """
     parts = []
 
     def any_of(kind: str, values) -> str:
@@ -261,16 +254,12 @@ def _facet_expr(q: SearchQuery) -> list[str]:
 
     if q.statuses:
         parts.append(any_of("st", q.statuses))
-    if q.sex:
-        parts.append(any_of("sex", ["ALL", q.sex]))
-    if q.study_types:
-        parts.append(any_of("ty", q.study_types))
     if q.phases:
         parts.append(any_of("ph", q.phases))
+    if q.study_types and "INTERVENTIONAL" not in q.study_types:
+        parts.append(any_of("ty", q.study_types))
     if q.healthy_volunteers is True:
         parts.append(any_of("hv", [1]))
-    if q.age is not None:
-        parts.append(any_of("age", [min(int(q.age // AGE_BUCKET_YEARS), MAX_AGE_BUCKET)]))
     return parts
 
 

@@ -36,7 +36,7 @@ import orjson
 
 from .. import __version__
 from ..errors import CtgovAPIError, InvalidQuery, NoNetwork
-from ..model import NCT_ID_RE, STATUSES
+from ..model import NCT_ID_RE, parse_statuses
 
 DEFAULT_BASE_URL = "https://clinicaltrials.gov/api/v2"
 ENV_BASE_URL = "CLEARTRIAL_CTGOV_URL"
@@ -157,23 +157,8 @@ def normalize_nct_id(nct_id: str) -> str:
     return value
 
 
-def normalize_statuses(statuses: Iterable[str] | str | None) -> list[str]:
-    """Upper-cased, de-duplicated statuses in the API vocabulary; unknown ones are refused
-    here, because the API would answer 400 and a person deserves the list of valid ones."""
-    if statuses is None:
-        return []
-    if isinstance(statuses, str):
-        statuses = statuses.split(",")
-    out: list[str] = []
-    for s in statuses:
-        value = str(s).strip().upper().replace(" ", "_").replace("-", "_")
-        if not value:
-            continue
-        if value not in STATUSES:
-            raise InvalidQuery(f"unknown status {s!r}; use one of: {', '.join(STATUSES)}")
-        if value not in out:
-            out.append(value)
-    return out
+# One parser for statuses everywhere (CLI, search, sync): see model.parse_statuses.
+normalize_statuses = parse_statuses
 
 
 def _retry_after_seconds(value: str | None, now: Callable[[], datetime]) -> float | None:

@@ -430,27 +430,19 @@ def search_text(trial: Trial) -> tuple[str, ...]:
 # -- facet tokens ---------------------------------------------------------------------------
 # Lower-case letters and digits only, so the tokenizer keeps each one whole; the "zq" prefix
 # keeps them from colliding with real words (and they live in their own column anyway).
-AGE_BUCKET_YEARS = 10
-MAX_AGE_BUCKET = 12  # 120 years and over
+# Only values that narrow a search a lot get a token (search._facet_expr explains why).
 
 
 def facet(kind: str, value: str | int) -> str:
     return "zq" + kind + re.sub(r"[^a-z0-9]", "", str(value).lower())
 
 
-def age_buckets(min_years: float | None, max_years: float | None) -> range:
-    """Decades of age a trial admits anyone from: open sides reach 0 and the last bucket."""
-    lo = 0 if min_years is None else min(int(min_years // AGE_BUCKET_YEARS), MAX_AGE_BUCKET)
-    hi = MAX_AGE_BUCKET if max_years is None else min(int(max_years // AGE_BUCKET_YEARS), MAX_AGE_BUCKET)
-    return range(lo, hi + 1)
-
-
 def facet_tokens(trial: Trial) -> list[str]:
-    e = trial.eligibility
-    tokens = [facet("st", trial.overall_status or "none"), facet("sex", e.sex or "all"),
-              facet("ty", trial.study_type or "none"), facet("hv", {True: 1, False: 0}.get(e.healthy_volunteers, "x"))]
+    hv = trial.eligibility.healthy_volunteers
+    tokens = [
+        facet("st", trial.overall_status or "none"),
+        facet("ty", trial.study_type or "none"),
+        facet("hv", {True: 1, False: 0}.get(hv, "x")),
+    ]
     tokens += [facet("ph", p) for p in trial.phases]
-    lo = e.minimum_age.years if e.minimum_age else None
-    hi = e.maximum_age.years if e.maximum_age else None
-    tokens += [facet("age", b) for b in age_buckets(lo, hi)]
     return tokens
