@@ -97,10 +97,11 @@ def test_stats_and_quarantine_json(db):
     assert s["by_status"]["RECRUITING"] >= 100
     r = cli(db, "quarantine", "--json")
     [entry] = json.loads(r.stdout)
-    assert entry["nct_id"] is None or entry["nct_id"].startswith("NCT")
+    assert entry["nct_id"] == "NCT000001"  # its own (malformed) id, not one it mentions
     assert "NCT followed by 8 digits" in entry["reason"]
+    assert s["last_load"]["new"] == 6_679  # an object, like last_sync
     r = cli(db, "stats")
-    assert "Quarantined records: 1" in r.stdout
+    assert "Quarantined records: 1" in r.stdout and "Last load:" in r.stdout
 
 
 def test_human_search_output(db):
@@ -116,7 +117,20 @@ def test_load_command_reports_summary(tmp_path, json_zip):
     assert data["new"] == 173 and data["quarantined"] == 1
     assert data["quarantined_records"][0]["reason"]
     r = cli(tmp_path / "x.db", "load", str(tmp_path / "missing.zip"))
-    assert r.exit_code == 1 and "no such file" in r.output
+    assert r.exit_code == 2 and "no such file" in r.output
+
+
+def test_version_and_missing_database(tmp_path):
+    r = runner.invoke(app, ["--version"])
+    assert r.exit_code == 0 and r.stdout.startswith("cleartrial ")
+    r = cli(tmp_path / "nothing-here.db", "search", "asthma")
+    assert r.exit_code == 2 and "No database at" in r.output
+    assert not (tmp_path / "nothing-here.db").exists()
+
+
+def test_sync_bad_input_exits_2(tmp_path):
+    r = cli(tmp_path / "x.db", "sync", "--status", "open")
+    assert r.exit_code == 2 and "Unknown status" in r.output
 
 
 def test_start_with_data_loads_then_reports(tmp_path, json_zip):

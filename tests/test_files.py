@@ -98,9 +98,21 @@ def test_bad_json_line_is_quarantined_and_the_rest_is_read(sample):
     assert recs[1].data == lines[1].encode()
 
 
-def test_not_utf8_is_quarantined():
-    recs = list(iter_json_stream(io.BytesIO(b'[{"a": "\xff\xfe"}]'), "latin.json"))
-    assert len(recs) == 1 and recs[0].error
+def test_not_utf8_record_is_quarantined_and_its_neighbours_load(sample):
+    good = [json.dumps(s).encode() for s in sample[:3]]
+    bad = b'{"protocolSection": {"identificationModule": {"nctId": "NCT01234567", "briefTitle": "Caf\xe9"}}}'
+    recs = list(iter_json_stream(io.BytesIO(b"[" + b",".join([good[0], bad, good[1], good[2]]) + b"]"), "mixed.json"))
+    assert [bool(r.error) for r in recs] == [False, True, False, False]
+    assert "not valid UTF-8" in recs[1].error
+    assert recs[1].data == bad  # the exact bytes, invalid byte included
+
+
+def test_bad_element_in_a_one_per_line_array_quarantines_the_tail_once(sample):
+    lines = [json.dumps(s) for s in sample[:3]]
+    text = "[\n" + ",\n".join([lines[0], lines[1][:40], lines[2]]) + "\n]\n"
+    recs = list(iter_json_stream(io.BytesIO(text.encode()), "lines-array.json"))
+    assert [bool(r.error) for r in recs] == [False, True]
+    assert recs[1].data.endswith(b"]\n")
 
 
 def test_missing_path_is_a_source_error(tmp_path):

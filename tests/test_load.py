@@ -25,6 +25,8 @@ def test_every_shared_record_is_loaded_or_quarantined_with_a_reason(loaded_db):
         # The quarantined record is kept whole.
         data = store.quarantined_data(origin)
         assert b'"nctId": "NCT000001"' in data
+        [entry] = store.quarantined()
+        assert entry.nct_id == "NCT000001" and entry.size == len(data)
 
 
 def test_both_formats_normalise_to_the_same_vocabulary(loaded_db):

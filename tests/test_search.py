@@ -77,6 +77,18 @@ def test_age_limits_missing_side_is_open(store):
     assert "NCT00000003" in child and "NCT00000004" in child and "NCT00000001" not in child
 
 
+def test_age_limits_in_months_are_not_rounded_to_years(tmp_path):
+    s = Store(tmp_path / "babies.db")
+    t, raw = trial("NCT00000099", title="Infant study")
+    t.eligibility.maximum_age = Age(6, "MONTHS")
+    s.ingest([(t, raw)])
+    assert ids(run(s, age=0.5)) == ["NCT00000099"]       # 6 months
+    assert ids(run(s, age=0.55)) == ["NCT00000099"]      # 6 months and a bit: still 6 months old
+    assert ids(run(s, age=0.6)) == []                    # 7 months
+    assert ids(run(s, age=0.9)) == []
+    s.close()
+
+
 def test_age_boundaries_are_inclusive(store):
     assert "NCT00000001" in ids(run(store, age=65))
     assert "NCT00000001" in ids(run(store, age=65.5))  # still 65: limits are whole years
@@ -127,7 +139,18 @@ def test_text_relaxes_when_nothing_matches_every_word(store):
     assert r.relaxed and ids(r) == ["NCT00000006"]
 
 
-def test_near_location_prefers_recruiting_site(store):
+@pytest.fixture(params=["by-trial", "by-area"])
+def site_plan(request, monkeypatch):
+    """Run location tests through both plans: sites looked up per candidate trial, and
+    sites found by area in the R*Tree (used when many trials qualify)."""
+    import cleartrial.search as search_module
+
+    if request.param == "by-area":
+        monkeypatch.setattr(search_module, "_BBOX_PLAN_ABOVE", 0)
+    return request.param
+
+
+def test_near_location_prefers_recruiting_site(store, site_plan):
     r = run(store, near="10001", radius_miles=250)
     by_id = {h.nct_id: h for h in r.hits}
     assert set(by_id) == {"NCT00000010", "NCT00000011"}  # LA is too far
@@ -168,3 +191,11 @@ def test_invalid_input_raises_actionable_error(store, kw, message):
 def test_unknown_place(store):
     with pytest.raises(UnknownPlace):
         run(store, near="Atlantis, ZZ")
+
+
+def test_moved_sites_are_found_where_they_are_now(store, site_plan):
+    t, _ = trial("NCT00000012", sites=[("Now in Boston", *BOSTON, "RECRUITING")], updated="2025-01-01")
+    stamp_provenance(t, b"moved", FORMAT_JSON, source_file="moved")
+    assert store.ingest([(t, b"moved")]).updated == 1
+    assert "NCT00000012" in ids(run(store, near="Boston, MA", radius_miles=20))
+    assert "NCT00000012" not in ids(run(store, near="Los Angeles, CA", radius_miles=50))

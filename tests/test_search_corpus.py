@@ -36,7 +36,9 @@ def admits(t, age=None, sex=None, statuses=None, near=None, radius=None) -> bool
     if age is not None:
         if e.minimum_age is not None and e.minimum_age.years > age:
             return False
-        if e.maximum_age is not None and e.maximum_age.years < int(age):
+        # "65 Years" admits up to 65 and 364 days; "6 Months" up to 6 months and 30 days.
+        if e.maximum_age is not None and age >= e.maximum_age.years + {"YEARS": 1, "MONTHS": 1 / 12, "WEEKS": 7 / 365.25,
+                                                                        "DAYS": 1 / 365.25}.get(e.maximum_age.unit, 0):
             return False
     if sex == "FEMALE" and e.sex == "MALE" or sex == "MALE" and e.sex == "FEMALE":
         return False

@@ -19,7 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 
 from . import __version__
-from .errors import CleartrialError, CtgovAPIError, NoNetwork
+from .errors import CleartrialError, CtgovAPIError, InvalidQuery, NoNetwork
 from .model import to_dict
 from .store import Store
 
@@ -39,7 +39,14 @@ class _State:
 state = _State()
 
 
-def _open_store() -> Store:
+def _open_store(*, must_exist: bool = False) -> Store:
+    """The database; commands that only read refuse to create an empty one by mistake."""
+    if must_exist and state.db != ":memory:" and not Path(state.db).exists():
+        _fail(
+            f"No database at {state.db}. Load data first (cleartrial --db {state.db} load FILE) "
+            "or point --db (or CLEARTRIAL_DB) at an existing one.",
+            code=2,
+        )
     return Store(state.db)
 
 
@@ -52,16 +59,22 @@ def _fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        out.print(f"cleartrial {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def main(
     db: Optional[str] = typer.Option(
-        None, "--db", help="Database file (default: $CLEARTRIAL_DB, else ./cleartrial.db).", show_default=False
+        None, "--db", help="Database file (default: $CLEARTRIAL_DB, else ./cleartrial.db). Give it before the command.",
+        show_default=False,
     ),
-    version: bool = typer.Option(False, "--version", help="Print the version and exit.", is_eager=True),
+    version: bool = typer.Option(
+        False, "--version", help="Print the version and exit.", is_eager=True, callback=_print_version
+    ),
 ) -> None:
-    if version:
-        out.print(f"cleartrial {__version__}")
-        raise typer.Exit()
     state.db = db or os.environ.get("CLEARTRIAL_DB") or DEFAULT_DB
 
 
@@ -116,7 +129,7 @@ def load(
     """Load ClinicalTrials.gov bulk files into the database."""
     for p in paths:
         if not p.exists():
-            _fail(f"{p}: no such file or directory.")
+            _fail(f"{p}: no such file or directory.", code=2)
     with _open_store() as store:
         try:
             report = do_load(store, paths)
@@ -190,13 +203,19 @@ def sync(
             result = do_sync(store, condition=condition, term=term, statuses=statuses, since=since, max_studies=max_studies)
     except NoNetwork as exc:
         _fail(f"{exc}\nWithout internet, load a bulk file instead: cleartrial load path/to/bulk.zip")
+    except InvalidQuery as exc:
+        _fail(str(exc), code=2)
     except CleartrialError as exc:
         _fail(str(exc))
-    data = result.as_dict() if hasattr(result, "as_dict") else to_dict(result)
+    data = result.as_dict()
     if json_out:
         _emit_json(data)
-    else:
-        out.print(data)
+        return
+    c = result.counts
+    out.print(f"Synced {result.studies:,} studies" + (f" of {result.total:,}" if result.total is not None else "")
+              + f": {c.new:,} new, {c.updated:,} updated, {c.unchanged:,} unchanged, {c.quarantined:,} quarantined.")
+    for note in result.notes:
+        out.print(f"  {note}", highlight=False)
 
 
 @app.command()
@@ -225,7 +244,7 @@ def search(
         healthy_volunteers=healthy_volunteers, intervention_types=intervention_type, near=near,
         radius_miles=radius_miles, sort=sort, page=page, per_page=limit,
     )
-    with _open_store() as store:
+    with _open_store(must_exist=True) as store:
         try:
             result = run_search(store, q)
         except CleartrialError as exc:
@@ -275,7 +294,7 @@ def show(
     nct = nct_id.strip().upper()
     if not NCT_ID_RE.match(nct):
         _fail(f'"{nct_id}" is not an NCT id. They look like NCT00000102: NCT and 8 digits.', code=2)
-    with _open_store() as store:
+    with _open_store(must_exist=True) as store:
         if raw:
             got = store.get_raw(nct)
             if got is None:
@@ -322,7 +341,7 @@ def _print_trial(t) -> None:
 @app.command()
 def stats(json_out: bool = typer.Option(False, "--json", help="Print as JSON.")) -> None:
     """Counts by status, last load and sync, quarantined records."""
-    with _open_store() as store:
+    with _open_store(must_exist=True) as store:
         data = store.stats()
     if json_out:
         _emit_json(data)
@@ -336,8 +355,10 @@ def stats(json_out: bool = typer.Option(False, "--json", help="Print as JSON."))
     out.print(table)
     out.print(f"Sites: {data['sites']:,} ({data['sites_with_coordinates']:,} placed on the map)")
     out.print(f"Newest record update: {data['newest_record_update'] or '—'}")
-    out.print(f"Last load: {data['last_load'] or 'never'}", highlight=False)
-    out.print(f"Last sync: {data['last_sync'] or 'never'}", highlight=False)
+    load_info, sync_info = data["last_load"], data["last_sync"]
+    out.print("Last load: " + (f"{load_info['finished_at']} ({load_info['new']:,} new, {load_info['updated']:,} updated, "
+                               f"{load_info['quarantined']:,} quarantined)" if load_info else "never"), highlight=False)
+    out.print("Last sync: " + (f"{sync_info.get('finished_at')}" if sync_info else "never"), highlight=False)
     out.print(f"Quarantined records: {data['quarantined']:,}" + (" (see `cleartrial quarantine`)" if data["quarantined"] else ""))
 
 
@@ -347,7 +368,7 @@ def quarantine(
     show_origin: Optional[str] = typer.Option(None, "--show", help="Print the raw bytes of one quarantined record."),
 ) -> None:
     """List records that could not be read, with the reason."""
-    with _open_store() as store:
+    with _open_store(must_exist=True) as store:
         if show_origin:
             data = store.quarantined_data(show_origin)
             if data is None:
@@ -371,7 +392,7 @@ def quarantine(
 def start(
     data: Optional[Path] = typer.Option(None, "--data", help="Load this bulk file instead of syncing from the API."),
 ) -> None:
-    """Fill an empty database (bulk file or live API), then say what is being served."""
+    """Fill an empty database (bulk file or live API), then summarise what it holds."""
     with _open_store() as store:
         try:
             if data is not None:

@@ -105,6 +105,15 @@ class Age:
     def years(self) -> float:
         return self.value * _YEARS_PER_UNIT[self.unit]
 
+    @property
+    def years_until_too_old(self) -> float:
+        """As an upper limit: the age in years from which a person is past it.
+
+        Limits are whole units: "65 Years" admits someone who is 65 and a half, and
+        "6 Months" a baby of 6 months and 3 weeks, so the bound is one unit above the value.
+        """
+        return (self.value + 1) * _YEARS_PER_UNIT[self.unit]
+
     def __str__(self) -> str:
         value = int(self.value) if float(self.value).is_integer() else self.value
         unit = self.unit.lower()

@@ -28,7 +28,7 @@ from .errors import InvalidQuery
 from .geo import Place, bounding_box, geocode, haversine_miles
 from .model import INTERVENTION_TYPES, PHASES, STUDY_TYPES, Trial, parse_statuses
 from .store import Store, facet, intervention_mask, normalise_phrase, phase_mask
-from .store.schema import FTS_WEIGHTS, TEXT_COLUMNS
+from .store.schema import FTS_WEIGHTS, SITE_KEY_BITS, TEXT_COLUMNS
 
 Sort = Literal["relevance", "distance", "newest"]
 MAX_PER_PAGE = 100
@@ -312,14 +312,17 @@ def search(store: Store, query: SearchQuery) -> SearchResult:
         nearest = _nearest_sites(store, place, q.radius_miles, candidates)
         candidates = [c for c in candidates if c[0] in nearest]
 
+    if not fts and place is not None and q.sort == "relevance":
+        q.sort = "distance"  # no words to rank by: nearest first, and say so
     if q.sort == "newest":
         candidates.sort(key=lambda c: (c[2] or ""), reverse=True)
-    elif q.sort == "distance" or (not fts and place is not None):
+    elif q.sort == "distance":
         candidates.sort(key=lambda c: (nearest[c[0]].distance_miles, c[1] if c[1] is not None else 0))
     elif fts:
         candidates.sort(key=lambda c: (c[1], nearest[c[0]].distance_miles if nearest else 0))
     else:
-        candidates.sort(key=lambda c: (c[2] or ""), reverse=True)  # no text: newest first
+        q.sort = "newest"  # no words and no place: newest first, and say so
+        candidates.sort(key=lambda c: (c[2] or ""), reverse=True)
 
     total = len(candidates)
     start = (q.page - 1) * q.per_page
@@ -347,10 +350,10 @@ def _filters(q: SearchQuery) -> tuple[list[str], list]:
         where.append(f"t.overall_status IN ({','.join('?' * len(q.statuses))})")
         params += q.statuses
     if q.age is not None:
-        where.append("(t.min_age_years IS NULL OR t.min_age_years <= ?) AND (t.max_age_years IS NULL OR t.max_age_years >= ?)")
-        # Registry limits are whole units ("65 Years" admits someone who is 65 and a half):
-        # compare the person's completed years against the maximum.
-        params += [q.age, int(q.age)]
+        # An upper limit is in whole units ("65 Years" admits someone of 65 and a half):
+        # the store keeps the age at which a person is past it (model.Age.years_until_too_old).
+        where.append("(t.min_age_years IS NULL OR t.min_age_years <= ?) AND (t.too_old_years IS NULL OR t.too_old_years > ?)")
+        params += [q.age, q.age]
     if q.sex:
         where.append("t.sex IN ('ALL', ?)")
         params.append(q.sex)
@@ -372,8 +375,11 @@ def _filters(q: SearchQuery) -> tuple[list[str], list]:
 def _candidates(store: Store, fts: str | None, where: list[str], params: list) -> list[tuple[int, float | None, str | None]]:
     """(trial id, bm25 score or None, last update) of every trial passing text and filters."""
     if fts:
+        # CROSS JOIN keeps the full-text match as the outer loop. Left to itself the planner
+        # may walk every trial of a status through its index and run the match once per
+        # trial: 83 results took 5 s at registry size that way.
         sql = (
-            f"SELECT t.id, {_BM25}, t.last_update FROM trials_fts JOIN trials t ON t.id = trials_fts.rowid"
+            f"SELECT t.id, {_BM25}, t.last_update FROM trials_fts CROSS JOIN trials t ON t.id = trials_fts.rowid"
             " WHERE trials_fts MATCH ?" + "".join(" AND " + w for w in where)
         )
         return store.conn.execute(sql, [fts, *params]).fetchall()
@@ -387,7 +393,6 @@ _RECRUITING_SITE = ("RECRUITING",)
 def _nearest_sites(store: Store, place: Place, radius: float, candidates) -> dict[int, _SiteRef]:
     """Per candidate trial, its best site within the radius: recruiting first, then nearest."""
     min_lat, max_lat, min_lon, max_lon = bounding_box(place.lat, place.lon, radius)
-    box = "lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?"
     rows: list = []
     if len(candidates) <= _BBOX_PLAN_ABOVE:
         ids = [c[0] for c in candidates]
@@ -402,11 +407,15 @@ def _nearest_sites(store: Store, place: Place, radius: float, candidates) -> dic
                 [*chunk, min_lat, max_lat, min_lon, max_lon],
             ).fetchall()
     else:
+        # Many candidates: take the sites inside the box from the R*Tree, then keep those of
+        # candidate trials.
         wanted = {c[0] for c in candidates}
         rows = [
             r
             for r in store.conn.execute(
-                f"SELECT trial_id, idx, status, lat, lon, geo_source FROM sites WHERE {box}",
+                "SELECT s.trial_id, s.idx, s.status, s.lat, s.lon, s.geo_source FROM sites_rtree r"
+                f" CROSS JOIN sites s ON s.trial_id = (r.id >> {SITE_KEY_BITS}) AND s.idx = (r.id & {(1 << SITE_KEY_BITS) - 1})"
+                " WHERE r.max_lat >= ? AND r.min_lat <= ? AND r.max_lon >= ? AND r.min_lon <= ?",
                 (min_lat, max_lat, min_lon, max_lon),
             )
             if r[0] in wanted

@@ -111,7 +111,11 @@ class _TextBuffer:
 
     def __init__(self, fh: IO[bytes]):
         self.fh = fh
-        self.dec = codecs.getincrementaldecoder("utf-8-sig")(errors="strict")
+        # Invalid UTF-8 bytes become lone surrogates ("surrogateescape") instead of failing
+        # the whole chunk: the record holding them is quarantined with its exact bytes and
+        # every other record in the chunk still loads.
+        self.dec = codecs.getincrementaldecoder("utf-8-sig")(errors="surrogateescape")
+        self.in_array = False  # inside a list of studies: a syntax error cannot resync
         self.buf = ""
         self.pos = 0
         self.eof = False
@@ -177,7 +181,7 @@ class _TextBuffer:
 
     def tail_bytes(self) -> bytes:
         """The unread rest of the stream (bounded), for quarantine after a syntax error."""
-        out = self.buf[self.pos :].encode("utf-8", "surrogatepass")
+        out = _bytes(self.buf[self.pos :])
         while not self.eof and len(out) < _MAX_QUARANTINE_TAIL:
             chunk = self.fh.read(_CHUNK)
             if not chunk:
@@ -216,8 +220,8 @@ def iter_json_stream(fh: IO[bytes], origin: str) -> Iterator[RawRecord]:
             # JSON Lines can resume at the next line; inside one big value we cannot resync.
             bad_start = tb.pos if tb.keep_from is None else tb.keep_from - tb.consumed
             line_end = tb.buf.find("\n", tb.pos)
-            if line_end != -1 and tb.buf[line_end + 1 : line_end + 2] == "{":
-                bad = tb.buf[bad_start:line_end].encode("utf-8", "surrogatepass")
+            if not tb.in_array and line_end != -1 and tb.buf[line_end + 1 : line_end + 2] == "{":
+                bad = _bytes(tb.buf[bad_start:line_end])
                 tb.pos = line_end + 1
                 tb.keep_from = None
                 yield RawRecord(FORMAT_JSON, where, bad, error=f"invalid JSON: {msg}")
@@ -227,14 +231,25 @@ def iter_json_stream(fh: IO[bytes], origin: str) -> Iterator[RawRecord]:
             return
 
 
+def _bytes(text: str) -> bytes:
+    """Text back to the exact bytes it was decoded from (invalid bytes included)."""
+    return text.encode("utf-8", "surrogateescape")
+
+
 def _record(tb: _TextBuffer, origin: str, value: object, start: int, end: int) -> RawRecord:
-    return RawRecord(FORMAT_JSON, origin, tb.buf[start:end].encode("utf-8", "surrogatepass"), parsed=value)
+    text = tb.buf[start:end]
+    try:
+        return RawRecord(FORMAT_JSON, origin, text.encode("utf-8"), parsed=value)
+    except UnicodeEncodeError as exc:  # a lone surrogate: bytes that were not UTF-8
+        return RawRecord(FORMAT_JSON, origin, _bytes(text),
+                         error=f"not valid UTF-8 text (byte {exc.start} of the record)")
 
 
 def _iter_array(tb: _TextBuffer, origin: str, index: int) -> Iterator[RawRecord]:
     if tb.skip_ws() == "]":
         tb.pos += 1
         return
+    tb.in_array = True
     while True:
         tb.skip_ws()
         value, start, end = tb.decode_value()
@@ -242,6 +257,7 @@ def _iter_array(tb: _TextBuffer, origin: str, index: int) -> Iterator[RawRecord]
         index += 1
         tb.compact()
         if tb.expect(",]") == "]":
+            tb.in_array = False
             return
 
 

@@ -27,7 +27,10 @@ __all__ = ["Store", "Quarantined", "IngestCounts", "QuarantineEntry", "PreparedT
 # When two copies of a trial carry the same last-update date, the richer format wins
 # (API v2 JSON has coordinates and newer fields that the 2023 XML lacks).
 _FORMAT_RANK = {FORMAT_XML: 0, FORMAT_JSON: 1}
-_NCT_IN_TEXT = re.compile(rb"NCT\d{8}")
+# Where a broken record says whose it is: its own id field first (whatever its digits),
+# then a bulk file name ("NCT00000102.xml"); a record's text mentions other trials' ids too.
+_OWN_ID = re.compile(rb'"nctId"\s*:\s*"(NCT\d+)"|<nct_id>\s*(NCT\d+)\s*</nct_id>')
+_ID_IN_NAME = re.compile(r"(NCT\d{8})[^/!]*$")
 _PHASE_BIT = {p: 1 << i for i, p in enumerate(PHASES)}
 _INTERVENTION_BIT = {t: 1 << i for i, t in enumerate(INTERVENTION_TYPES)}
 _WORD = re.compile(r"[a-z0-9]{4,}")
@@ -86,6 +89,14 @@ def intervention_mask(types: Iterable[str | None]) -> int:
     return mask
 
 
+def guess_nct_id(q: Quarantined) -> str | None:
+    m = _OWN_ID.search(q.data[:65536])
+    if m:
+        return (m.group(1) or m.group(2)).decode()
+    m = _ID_IN_NAME.search(q.origin)
+    return m.group(1) if m else None
+
+
 def encode_trial(trial: Trial) -> bytes:
     return pack(orjson.dumps(trial))
 
@@ -130,7 +141,7 @@ def prepare(trial: Trial, raw: bytes | None = None) -> PreparedTrial:
         intervention_mask(i.type for i in trial.interventions),
         elig.sex or "ALL",
         elig.minimum_age.years if elig.minimum_age else None,
-        elig.maximum_age.years if elig.maximum_age else None,
+        elig.maximum_age.years_until_too_old if elig.maximum_age else None,
         None if elig.healthy_volunteers is None else int(elig.healthy_volunteers),
         trial.enrollment_count,
         trial.last_update,
@@ -250,7 +261,7 @@ class Store:
         if row is None:
             cur.execute(
                 "INSERT INTO trials(nct_id, brief_title, overall_status, study_type, phase_mask,"
-                " intervention_mask, sex, min_age_years, max_age_years, healthy_volunteers,"
+                " intervention_mask, sex, min_age_years, too_old_years, healthy_volunteers,"
                 " enrollment, last_update, first_posted, source_format, source_file, raw_sha256,"
                 " loaded_at, doc) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 p.row,
@@ -271,12 +282,14 @@ class Store:
                 return "older_skipped"
             cur.execute(
                 "UPDATE trials SET nct_id=?, brief_title=?, overall_status=?, study_type=?,"
-                " phase_mask=?, intervention_mask=?, sex=?, min_age_years=?, max_age_years=?,"
+                " phase_mask=?, intervention_mask=?, sex=?, min_age_years=?, too_old_years=?,"
                 " healthy_volunteers=?, enrollment=?, last_update=?, first_posted=?,"
                 " source_format=?, source_file=?, raw_sha256=?, loaded_at=?, doc=? WHERE id=?",
                 (*p.row, trial_id),
             )
             cur.execute("DELETE FROM sites WHERE trial_id = ?", (trial_id,))
+            first = trial_id << schema.SITE_KEY_BITS
+            cur.execute("DELETE FROM sites_rtree WHERE id BETWEEN ? AND ?", (first, first + (1 << schema.SITE_KEY_BITS) - 1))
             cur.execute("DELETE FROM trial_text WHERE id = ?", (trial_id,))
             outcome = "updated"
         if p.raw_z is not None:
@@ -289,6 +302,12 @@ class Store:
                 "INSERT INTO sites(trial_id, idx, status, country, lat, lon, geo_source) VALUES (?,?,?,?,?,?,?)",
                 [(trial_id, *site) for site in p.sites],
             )
+            first = trial_id << schema.SITE_KEY_BITS
+            cur.executemany(
+                "INSERT INTO sites_rtree(id, min_lat, max_lat, min_lon, max_lon) VALUES (?,?,?,?,?)",
+                [(first + idx, lat, lat, lon, lon) for idx, _, _, lat, lon, _ in p.sites[: 1 << schema.SITE_KEY_BITS]
+                 if lat is not None],
+            )
         cur.execute(
             "INSERT INTO trial_text(id, title, conditions, mesh, keywords, interventions, summary, criteria, facets)"
             " VALUES (?,?,?,?,?,?,?,?,?)",
@@ -299,11 +318,10 @@ class Store:
         return outcome
 
     def _quarantine(self, cur: sqlite3.Cursor, q: Quarantined) -> None:
-        m = _NCT_IN_TEXT.search(q.data[:4096]) or _NCT_IN_TEXT.search(q.origin.encode())
         cur.execute(
-            "INSERT OR REPLACE INTO quarantine(origin, fmt, nct_id, reason, data, quarantined_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (q.origin, q.fmt, m.group().decode() if m else None, q.reason, pack(q.data), utc_now()),
+            "INSERT OR REPLACE INTO quarantine(origin, fmt, nct_id, reason, data, size, quarantined_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (q.origin, q.fmt, guess_nct_id(q), q.reason, pack(q.data), len(q.data), utc_now()),
         )
 
     # -- reading ----------------------------------------------------------------------------
@@ -334,7 +352,7 @@ class Store:
         return self.conn.execute("SELECT count(*) FROM trials").fetchone()[0]
 
     def quarantined(self, limit: int | None = None) -> list[QuarantineEntry]:
-        sql = "SELECT origin, fmt, nct_id, reason, quarantined_at, length(data) FROM quarantine ORDER BY id"
+        sql = "SELECT origin, fmt, nct_id, reason, quarantined_at, size FROM quarantine ORDER BY id"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         return [QuarantineEntry(*row) for row in self.conn.execute(sql)]
@@ -352,6 +370,7 @@ class Store:
         )
         by_format = dict(c.execute("SELECT source_format, count(*) FROM trials GROUP BY 1").fetchall())
         last_sync = self.get_meta("last_sync")
+        last_load = self.get_meta("last_load")
         return {
             "trials": sum(by_status.values()),
             "by_status": by_status,
@@ -360,7 +379,7 @@ class Store:
             "sites_with_coordinates": c.execute("SELECT count(*) FROM sites WHERE lat IS NOT NULL").fetchone()[0],
             "quarantined": c.execute("SELECT count(*) FROM quarantine").fetchone()[0],
             "newest_record_update": c.execute("SELECT max(last_update) FROM trials").fetchone()[0],
-            "last_load": self.get_meta("last_load"),
+            "last_load": orjson.loads(last_load) if last_load else None,
             "last_sync": orjson.loads(last_sync) if last_sync else None,
             "schema_version": self.schema_version,
             "database": self.path,

@@ -14,6 +14,7 @@ import sqlite3
 FTS_COLUMNS = ("title", "conditions", "mesh", "keywords", "interventions", "summary", "criteria", "facets")
 FTS_WEIGHTS = (10.0, 8.0, 6.0, 4.0, 4.0, 2.0, 1.0, 0.0)
 TEXT_COLUMNS = FTS_COLUMNS[:-1]  # what a person's words are matched against
+SITE_KEY_BITS = 20  # sites_rtree ids: trial_id << 20 | site index (a trial lists < 1M sites)
 
 MIGRATIONS: list[str] = [
     # 1: trials, raw records, sites, FTS, quarantine, sync state
@@ -28,7 +29,8 @@ MIGRATIONS: list[str] = [
         intervention_mask INTEGER NOT NULL DEFAULT 0,  -- bit per model.INTERVENTION_TYPES entry
         sex TEXT NOT NULL DEFAULT 'ALL',
         min_age_years REAL,                            -- NULL: no lower age limit
-        max_age_years REAL,                            -- NULL: no upper age limit
+        too_old_years REAL,                            -- NULL: no upper age limit; else the
+                                                       -- age from which a person is past it
         healthy_volunteers INTEGER,                    -- 1 yes, 0 no, NULL not stated
         enrollment INTEGER,
         last_update TEXT,                              -- registry's last update posted
@@ -58,12 +60,15 @@ MIGRATIONS: list[str] = [
         geo_source TEXT,                               -- 'registry' or 'gazetteer'
         PRIMARY KEY (trial_id, idx)
     ) WITHOUT ROWID;
-    CREATE INDEX sites_geo ON sites(lat, lon) WHERE lat IS NOT NULL;
+    -- An R*Tree over site points, for "near a place" when many trials qualify: it finds the
+    -- sites inside a box directly, where a (lat, lon) index would scan a whole latitude band
+    -- around the world. id = trial_id * 2^20 + idx (SITE_KEY_BITS).
+    CREATE VIRTUAL TABLE sites_rtree USING rtree(id, min_lat, max_lat, min_lon, max_lon);
 
     -- Text that search ranks and snippets come from; trials_fts indexes it (external content).
-    -- "facets" holds filter tokens (status, sex, phase, study type, age decade…): filters
-    -- then run inside FTS5, which seeks through a small doclist instead of ranking every
-    -- match of a common word and discarding most of them afterwards.
+    -- "facets" holds filter tokens (status, phase, study type, healthy volunteers): those
+    -- filters then run inside FTS5, which seeks through a short list instead of ranking
+    -- every match of a common word and discarding most of them afterwards.
     CREATE TABLE trial_text (
         id INTEGER PRIMARY KEY,                        -- = trials.id
         title TEXT, conditions TEXT, mesh TEXT, keywords TEXT,
@@ -99,6 +104,7 @@ MIGRATIONS: list[str] = [
         nct_id TEXT,                                   -- best guess, may be NULL
         reason TEXT NOT NULL,
         data BLOB NOT NULL,                            -- zstd(exact bytes)
+        size INTEGER NOT NULL,                         -- bytes before compression
         quarantined_at TEXT NOT NULL
     );
 
