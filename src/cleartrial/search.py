@@ -309,7 +309,7 @@ def search(store: Store, query: SearchQuery) -> SearchResult:
 
     nearest: dict[int, SiteHit] = {}
     if place is not None:
-        nearest = _nearest_sites(store, place, q.radius_miles, candidates)
+        nearest = _nearest_sites(store, place, q, candidates)
         candidates = [c for c in candidates if c[0] in nearest]
 
     if not fts and place is not None and q.sort == "relevance":
@@ -390,48 +390,53 @@ def _candidates(store: Store, fts: str | None, where: list[str], params: list) -
 _RECRUITING_SITE = ("RECRUITING",)
 
 
-def _nearest_sites(store: Store, place: Place, radius: float, candidates) -> dict[int, _SiteRef]:
+def _nearest_sites(store: Store, place: Place, q: SearchQuery, candidates) -> dict[int, _SiteRef]:
     """Per candidate trial, its best site within the radius: recruiting first, then nearest."""
+    radius = q.radius_miles
     min_lat, max_lat, min_lon, max_lon = bounding_box(place.lat, place.lon, radius)
     rows: list = []
     if len(candidates) <= _BBOX_PLAN_ABOVE:
         ids = [c[0] for c in candidates]
         for i in range(0, len(ids), _SITE_CHUNK):
             chunk = ids[i : i + _SITE_CHUNK]
-            # "+lat" keeps SQLite on the primary key (a few sites per trial) instead of the
-            # area index, which would scan every site in the latitude band for each chunk.
+            # "+lat" keeps SQLite on the primary key (a few sites per trial) rather than
+            # scanning by coordinates for each chunk.
             rows += store.conn.execute(
-                f"SELECT trial_id, idx, status, lat, lon, geo_source FROM sites"
+                f"SELECT trial_id, idx, status, lat, lon, geo_source = 'gazetteer' FROM sites"
                 f" WHERE trial_id IN ({','.join('?' * len(chunk))})"
                 " AND +lat BETWEEN ? AND ? AND +lon BETWEEN ? AND ?",
                 [*chunk, min_lat, max_lat, min_lon, max_lon],
             ).fetchall()
     else:
-        # Many candidates: take the sites inside the box from the R*Tree, then keep those of
-        # candidate trials.
+        # Many candidates: the sites inside the box come from the R*Tree, already narrowed by
+        # the trial's status when the search has one; then keep those of candidate trials.
         wanted = {c[0] for c in candidates}
-        rows = [
-            r
-            for r in store.conn.execute(
-                "SELECT s.trial_id, s.idx, s.status, s.lat, s.lon, s.geo_source FROM sites_rtree r"
-                f" CROSS JOIN sites s ON s.trial_id = (r.id >> {SITE_KEY_BITS}) AND s.idx = (r.id & {(1 << SITE_KEY_BITS) - 1})"
-                " WHERE r.max_lat >= ? AND r.min_lat <= ? AND r.max_lon >= ? AND r.min_lon <= ?",
-                (min_lat, max_lat, min_lon, max_lon),
-            )
-            if r[0] in wanted
-        ]
+        status_sql = ""
+        params: list = [min_lat, max_lat, min_lon, max_lon]
+        if q.statuses:
+            status_sql = f" AND trial_status IN ({','.join('?' * len(q.statuses))})"
+            params += q.statuses
+        mask = (1 << SITE_KEY_BITS) - 1
+        for key, site_status, lat, lon, approx in store.conn.execute(
+            "SELECT id, site_status, min_lat, min_lon, approximate FROM sites_rtree"
+            " WHERE max_lat >= ? AND min_lat <= ? AND max_lon >= ? AND min_lon <= ?" + status_sql,
+            params,
+        ):
+            trial_id = key >> SITE_KEY_BITS
+            if trial_id in wanted:
+                rows.append((trial_id, key & mask, site_status, lat, lon, approx))
     best: dict[int, tuple] = {}
-    for trial_id, idx, status, lat, lon, geo_source in rows:
+    for trial_id, idx, status, lat, lon, approx in rows:
         d = haversine_miles(place.lat, place.lon, lat, lon)
         if d > radius:
             continue
         key = (status not in _RECRUITING_SITE, d)
         current = best.get(trial_id)
         if current is None or key < current[0]:
-            best[trial_id] = (key, idx, status, d, geo_source)
+            best[trial_id] = (key, idx, status, d, approx)
     return {
-        tid: _SiteRef(idx, status, round(d, 1), geo_source == "gazetteer")
-        for tid, (_, idx, status, d, geo_source) in best.items()
+        tid: _SiteRef(idx, status, round(d, 1), bool(approx))
+        for tid, (_, idx, status, d, approx) in best.items()
     }
 
 

@@ -303,10 +303,15 @@ class Store:
                 [(trial_id, *site) for site in p.sites],
             )
             first = trial_id << schema.SITE_KEY_BITS
+            status = p.row[2]
             cur.executemany(
-                "INSERT INTO sites_rtree(id, min_lat, max_lat, min_lon, max_lon) VALUES (?,?,?,?,?)",
-                [(first + idx, lat, lat, lon, lon) for idx, _, _, lat, lon, _ in p.sites[: 1 << schema.SITE_KEY_BITS]
-                 if lat is not None],
+                "INSERT INTO sites_rtree(id, min_lat, max_lat, min_lon, max_lon, site_status, trial_status, approximate)"
+                " VALUES (?,?,?,?,?,?,?,?)",
+                [
+                    (first + idx, lat, lat, lon, lon, site_status, status, int(source == "gazetteer"))
+                    for idx, site_status, _, lat, lon, source in p.sites[: 1 << schema.SITE_KEY_BITS]
+                    if lat is not None
+                ],
             )
         cur.execute(
             "INSERT INTO trial_text(id, title, conditions, mesh, keywords, interventions, summary, criteria, facets)"

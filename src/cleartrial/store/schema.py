@@ -62,8 +62,12 @@ MIGRATIONS: list[str] = [
     ) WITHOUT ROWID;
     -- An R*Tree over site points, for "near a place" when many trials qualify: it finds the
     -- sites inside a box directly, where a (lat, lon) index would scan a whole latitude band
-    -- around the world. id = trial_id * 2^20 + idx (SITE_KEY_BITS).
-    CREATE VIRTUAL TABLE sites_rtree USING rtree(id, min_lat, max_lat, min_lon, max_lon);
+    -- around the world. id = trial_id << SITE_KEY_BITS | idx. The auxiliary columns answer
+    -- the search without a lookup per site (which cost a second for 165,000 Boston sites).
+    CREATE VIRTUAL TABLE sites_rtree USING rtree(
+        id, min_lat, max_lat, min_lon, max_lon,
+        +site_status, +trial_status, +approximate
+    );
 
     -- Text that search ranks and snippets come from; trials_fts indexes it (external content).
     -- "facets" holds filter tokens (status, phase, study type, healthy volunteers): those
