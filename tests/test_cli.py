@@ -158,3 +158,10 @@ def test_db_from_environment(tmp_path, monkeypatch, json_zip):
     r = runner.invoke(app, ["load", str(json_zip)])
     assert r.exit_code == 0
     assert (tmp_path / "env.db").exists()
+
+
+def test_bad_input_leaves_no_database_behind(tmp_path):
+    for args in (["sync", "--since", "yesterday"], ["sync", "--max", "0"], ["start", "--data", str(tmp_path / "none.zip")]):
+        r = cli(tmp_path / "left.db", *args)
+        assert r.exit_code == 2, (args, r.output)
+        assert not (tmp_path / "left.db").exists()

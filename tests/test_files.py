@@ -103,7 +103,8 @@ def test_not_utf8_record_is_quarantined_and_its_neighbours_load(sample):
     bad = b'{"protocolSection": {"identificationModule": {"nctId": "NCT01234567", "briefTitle": "Caf\xe9"}}}'
     recs = list(iter_json_stream(io.BytesIO(b"[" + b",".join([good[0], bad, good[1], good[2]]) + b"]"), "mixed.json"))
     assert [bool(r.error) for r in recs] == [False, True, False, False]
-    assert "not valid UTF-8" in recs[1].error
+    offset = bad.index(b"\xe9")
+    assert f"not valid UTF-8 text (byte {offset} of the record)" == recs[1].error
     assert recs[1].data == bad  # the exact bytes, invalid byte included
 
 
@@ -125,3 +126,15 @@ def test_unknown_file_named_explicitly_is_refused(tmp_path):
     p.write_text("hello")
     with pytest.raises(SourceError, match="not a ClinicalTrials.gov"):
         list(iter_records(p))
+
+
+def test_directory_of_legacy_xml_in_the_allpublicxml_layout(tmp_path, xml_zip):
+    with zipfile.ZipFile(xml_zip) as zf:
+        names = [n for n in zf.namelist() if n.endswith(".xml")][:3]
+        for n in names:
+            (tmp_path / n).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / n).write_bytes(zf.read(n))
+    recs = list(iter_records(tmp_path))
+    assert sorted(parse_record(r).nct_id for r in recs) == sorted(n.split("/")[-1][:-4] for n in names)
+    # A single XML file works too.
+    assert parse_record(next(iter_records(tmp_path / names[0]))).nct_id == names[0].split("/")[-1][:-4]

@@ -197,8 +197,14 @@ def sync(
     """Download studies from the live ClinicalTrials.gov API (resumable)."""
     from .search import normalise_statuses
 
+    from .sync import sync_params
+
     try:
+        # Check every value before touching the database, so bad input leaves no file behind.
         statuses = normalise_statuses(status)
+        sync_params(condition=condition, term=term, statuses=statuses, since=since)
+        if max_studies is not None and max_studies < 1:
+            raise InvalidQuery(f"--max must be at least 1, got {max_studies}.")
         with _open_store() as store:
             result = do_sync(store, condition=condition, term=term, statuses=statuses, since=since, max_studies=max_studies)
     except NoNetwork as exc:
@@ -393,11 +399,11 @@ def start(
     data: Optional[Path] = typer.Option(None, "--data", help="Load this bulk file instead of syncing from the API."),
 ) -> None:
     """Fill an empty database (bulk file or live API), then summarise what it holds."""
+    if data is not None and not data.exists():
+        _fail(f"DATA={data}: no such file or directory.", code=2)
     with _open_store() as store:
         try:
             if data is not None:
-                if not data.exists():
-                    _fail(f"DATA={data}: no such file or directory.")
                 report = do_load(store, [data])
                 out.print(f"Loaded {report.counts.new:,} new, {report.counts.updated:,} updated, "
                           f"{report.counts.quarantined:,} quarantined from {data}.")

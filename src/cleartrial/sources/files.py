@@ -195,11 +195,7 @@ def iter_json_stream(fh: IO[bytes], origin: str) -> Iterator[RawRecord]:
     tb = _TextBuffer(fh)
     index = 0
     while True:
-        try:
-            c = tb.skip_ws()
-        except UnicodeDecodeError as exc:
-            yield RawRecord(FORMAT_JSON, origin, tb.tail_bytes(), error=f"not UTF-8 text: {exc}")
-            return
+        c = tb.skip_ws()  # never a decoding error: invalid bytes are kept as surrogates
         if c is None:
             return
         try:
@@ -214,9 +210,9 @@ def iter_json_stream(fh: IO[bytes], origin: str) -> Iterator[RawRecord]:
                     yield rec
             else:
                 raise json.JSONDecodeError(f"unexpected {c!r} where a study or list of studies should start", tb.buf, tb.pos)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        except json.JSONDecodeError as exc:
             where = f"{origin} at character {tb.offset()}"
-            msg = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+            msg = exc.msg
             # JSON Lines can resume at the next line; inside one big value we cannot resync.
             bad_start = tb.pos if tb.keep_from is None else tb.keep_from - tb.consumed
             line_end = tb.buf.find("\n", tb.pos)
@@ -241,8 +237,9 @@ def _record(tb: _TextBuffer, origin: str, value: object, start: int, end: int) -
     try:
         return RawRecord(FORMAT_JSON, origin, text.encode("utf-8"), parsed=value)
     except UnicodeEncodeError as exc:  # a lone surrogate: bytes that were not UTF-8
+        offset = len(_bytes(text[: exc.start]))
         return RawRecord(FORMAT_JSON, origin, _bytes(text),
-                         error=f"not valid UTF-8 text (byte {exc.start} of the record)")
+                         error=f"not valid UTF-8 text (byte {offset} of the record)")
 
 
 def _iter_array(tb: _TextBuffer, origin: str, index: int) -> Iterator[RawRecord]:

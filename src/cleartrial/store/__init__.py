@@ -29,7 +29,9 @@ __all__ = ["Store", "Quarantined", "IngestCounts", "QuarantineEntry", "PreparedT
 _FORMAT_RANK = {FORMAT_XML: 0, FORMAT_JSON: 1}
 # Where a broken record says whose it is: its own id field first (whatever its digits),
 # then a bulk file name ("NCT00000102.xml"); a record's text mentions other trials' ids too.
-_OWN_ID = re.compile(rb'"nctId"\s*:\s*"(NCT\d+)"|<nct_id>\s*(NCT\d+)\s*</nct_id>')
+_OWN_ID = re.compile(
+    rb'"identificationModule"\s*:\s*\{[^{}]*?"nctId"\s*:\s*"(NCT\d+)"|<id_info>\s*(?:<[^>]+>[^<]*</[^>]+>\s*)*?<nct_id>\s*(NCT\d+)\s*</nct_id>'
+)
 _ID_IN_NAME = re.compile(r"(NCT\d{8})[^/!]*$")
 _PHASE_BIT = {p: 1 << i for i, p in enumerate(PHASES)}
 _INTERVENTION_BIT = {t: 1 << i for i, t in enumerate(INTERVENTION_TYPES)}
