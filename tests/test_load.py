@@ -51,3 +51,12 @@ def test_reloading_reports_unchanged(tmp_path, json_zip):
     assert first.counts.new == 173
     assert again.counts.unchanged == 173 and again.counts.new == 0
     assert again.counts.quarantined == 1
+
+
+def test_old_merged_ids_still_find_their_trial(loaded_db):
+    path, _ = loaded_db
+    with Store(path, readonly=True) as store:
+        t = store.get_trial("NCT00018993")  # <nct_alias> of NCT00001379 in the XML sample
+        assert t is not None and t.nct_id == "NCT00001379" and "NCT00018993" in t.aliases
+        n = store.conn.execute("SELECT count(*) FROM nct_aliases").fetchone()[0]
+        assert n >= 132

@@ -310,6 +310,8 @@ def show(
         trial = store.get_trial(nct)
     if trial is None:
         _fail(f"{nct} is not in this database ({state.db}). Load or sync it first.")
+    if trial.nct_id != nct:
+        console.print(f"{nct} was merged by the registry into {trial.nct_id}; showing that record.")
     if json_out:
         _emit_json(to_dict(trial))
         return

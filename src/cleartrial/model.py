@@ -222,6 +222,7 @@ class Provenance:
 @dataclass(slots=True)
 class Trial:
     nct_id: str
+    aliases: list[str] = field(default_factory=list)  # older NCT ids merged into this one
     brief_title: str | None = None
     official_title: str | None = None
     acronym: str | None = None

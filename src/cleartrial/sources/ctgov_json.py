@@ -170,6 +170,7 @@ def _parse(obj: dict, ps: dict, ident: dict, nct_id: str) -> Trial:
     count = enrollment.get("count")
     return Trial(
         nct_id=nct_id,
+        aliases=[a for a in ident.get("nctIdAliases") or () if isinstance(a, str) and NCT_ID_RE.match(a)],
         brief_title=ident.get("briefTitle"),
         official_title=ident.get("officialTitle"),
         acronym=ident.get("acronym"),

@@ -130,7 +130,10 @@ def parse_xml_study(data: bytes, *, origin: str | None = None) -> Trial:
     if not NCT_ID_RE.match(nct_id):
         raise RecordError(f"nct_id {nct_id!r} is not a ClinicalTrials.gov id (NCT followed by 8 digits)")
     try:
-        return _parse(kids, nct_id, has_results or "clinical_results" in kids)
+        trial = _parse(kids, nct_id, has_results or "clinical_results" in kids)
+        # Ids of records the registry merged into this one: a person may hold an old one.
+        trial.aliases = [a for a in (_text(el) for el in id_info.findall("nct_alias")) if a and NCT_ID_RE.match(a)]
+        return trial
     except RecordError as exc:
         raise RecordError(f"{nct_id}: {exc}") from exc
     except (TypeError, AttributeError, KeyError, ValueError) as exc:

@@ -127,6 +127,7 @@ class PreparedTrial:
     sites: list[tuple]  # (idx, status, country, lat, lon, geo_source)
     text: tuple  # FTS columns
     synonyms: list[tuple[str, str]]
+    aliases: list[str]
 
 
 def prepare(trial: Trial, raw: bytes | None = None) -> PreparedTrial:
@@ -165,6 +166,7 @@ def prepare(trial: Trial, raw: bytes | None = None) -> PreparedTrial:
         sites=[(i, s.status, s.country, *site_point(s)) for i, s in enumerate(trial.sites)],
         text=search_text(trial),
         synonyms=synonym_pairs(trial),
+        aliases=list(trial.aliases),
     )
 
 
@@ -320,6 +322,12 @@ class Store:
             " VALUES (?,?,?,?,?,?,?,?,?)",
             (trial_id, *p.text),
         )
+        if p.aliases or outcome == "updated":
+            cur.execute("DELETE FROM nct_aliases WHERE trial_id = ?", (trial_id,))
+            cur.executemany(
+                "INSERT OR REPLACE INTO nct_aliases(alias, trial_id) VALUES (?, ?)",
+                [(a, trial_id) for a in p.aliases if a != p.nct_id],
+            )
         if p.source_file:
             cur.execute("DELETE FROM quarantine WHERE origin = ?", (p.source_file,))
         return outcome
@@ -333,7 +341,13 @@ class Store:
 
     # -- reading ----------------------------------------------------------------------------
     def get_trial(self, nct_id: str) -> Trial | None:
-        row = self.conn.execute("SELECT doc FROM trials WHERE nct_id = ?", (nct_id.upper(),)).fetchone()
+        """The trial with this NCT id, or the one it was merged into (an alias)."""
+        nct = nct_id.strip().upper()
+        row = self.conn.execute("SELECT doc FROM trials WHERE nct_id = ?", (nct,)).fetchone()
+        if row is None:
+            row = self.conn.execute(
+                "SELECT t.doc FROM nct_aliases a JOIN trials t ON t.id = a.trial_id WHERE a.alias = ?", (nct,)
+            ).fetchone()
         return decode_trial(row[0]) if row else None
 
     def get_trials(self, trial_ids: list[int]) -> dict[int, Trial]:

@@ -101,6 +101,12 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (phrase, mesh_term)
     ) WITHOUT ROWID;
 
+    -- Older NCT ids the registry merged into a trial ("nct_alias"), so they still find it.
+    CREATE TABLE nct_aliases (
+        alias TEXT PRIMARY KEY,
+        trial_id INTEGER NOT NULL REFERENCES trials(id) ON DELETE CASCADE
+    ) WITHOUT ROWID;
+
     CREATE TABLE quarantine (
         id INTEGER PRIMARY KEY,
         origin TEXT NOT NULL UNIQUE,                   -- file (and member) it came from
