@@ -199,3 +199,14 @@ def test_moved_sites_are_found_where_they_are_now(store, site_plan):
     assert store.ingest([(t, b"moved")]).updated == 1
     assert "NCT00000012" in ids(run(store, near="Boston, MA", radius_miles=20))
     assert "NCT00000012" not in ids(run(store, near="Los Angeles, CA", radius_miles=50))
+
+
+def test_recruiting_search_by_area_uses_only_joinable_trials(store, site_plan):
+    r = run(store, near="10001", radius_miles=250, statuses=["RECRUITING"])
+    assert ids(r) == ["NCT00000010", "NCT00000011"]
+    t, _ = trial("NCT00000010", status="COMPLETED", updated="2025-02-01",
+                 sites=[("Manhattan", *NYC, "COMPLETED")])
+    stamp_provenance(t, b"closed", FORMAT_JSON, source_file="closed")
+    store.ingest([(t, b"closed")])
+    assert ids(run(store, near="10001", radius_miles=250, statuses=["RECRUITING"])) == ["NCT00000011"]
+    assert "NCT00000010" in ids(run(store, near="10001", radius_miles=250))

@@ -27,8 +27,8 @@ from typing import Literal
 from .errors import InvalidQuery
 from .geo import Place, bounding_box, geocode, haversine_miles
 from .model import INTERVENTION_TYPES, PHASES, STUDY_TYPES, Trial, parse_statuses
-from .store import Store, facet, intervention_mask, normalise_phrase, phase_mask
-from .store.schema import FTS_WEIGHTS, SITE_KEY_BITS, TEXT_COLUMNS
+from .store import OPEN_STATUSES, Store, facet, intervention_mask, normalise_phrase, phase_mask, split_site_key
+from .store.schema import FTS_WEIGHTS, TEXT_COLUMNS
 
 Sort = Literal["relevance", "distance", "newest"]
 MAX_PER_PAGE = 100
@@ -402,55 +402,49 @@ def _nearest_sites(store: Store, place: Place, q: SearchQuery, candidates) -> di
             # "+lat" keeps SQLite on the primary key (a few sites per trial) rather than
             # scanning by coordinates for each chunk.
             rows += store.conn.execute(
-                f"SELECT trial_id, idx, status, lat, lon, geo_source = 'gazetteer' FROM sites"
+                f"SELECT trial_id, idx, status, lat, lon FROM sites"
                 f" WHERE trial_id IN ({','.join('?' * len(chunk))})"
                 " AND +lat BETWEEN ? AND ? AND +lon BETWEEN ? AND ?",
                 [*chunk, min_lat, max_lat, min_lon, max_lon],
             ).fetchall()
     else:
-        # Many candidates: the sites inside the box come from the R*Tree, already narrowed by
-        # the trial's status when the search has one; then keep those of candidate trials.
+        # Many candidates: the sites inside the box come straight from an R*Tree (the small
+        # one of joinable trials when the search asks only for those), then those of
+        # candidate trials are kept. The id carries trial, site index and recruiting flag.
         wanted = {c[0] for c in candidates}
-        status_sql = ""
-        params: list = [min_lat, max_lat, min_lon, max_lon]
-        if q.statuses:
-            status_sql = f" AND trial_status IN ({','.join('?' * len(q.statuses))})"
-            params += q.statuses
-        mask = (1 << SITE_KEY_BITS) - 1
-        for key, site_status, lat, lon, approx in store.conn.execute(
-            "SELECT id, site_status, min_lat, min_lon, approximate FROM sites_rtree"
-            " WHERE max_lat >= ? AND min_lat <= ? AND max_lon >= ? AND min_lon <= ?" + status_sql,
-            params,
+        open_only = bool(q.statuses) and set(q.statuses) <= OPEN_STATUSES
+        table = "open_sites_rtree" if open_only else "sites_rtree"
+        for key, lat, lon in store.conn.execute(
+            f"SELECT id, min_lat, min_lon FROM {table}"
+            " WHERE max_lat >= ? AND min_lat <= ? AND max_lon >= ? AND min_lon <= ?",
+            (min_lat, max_lat, min_lon, max_lon),
         ):
-            trial_id = key >> SITE_KEY_BITS
+            trial_id, idx, recruiting = split_site_key(key)
             if trial_id in wanted:
-                rows.append((trial_id, key & mask, site_status, lat, lon, approx))
+                rows.append((trial_id, idx, "RECRUITING" if recruiting else None, lat, lon))
     best: dict[int, tuple] = {}
-    for trial_id, idx, status, lat, lon, approx in rows:
+    for trial_id, idx, status, lat, lon in rows:
         d = haversine_miles(place.lat, place.lon, lat, lon)
         if d > radius:
             continue
         key = (status not in _RECRUITING_SITE, d)
         current = best.get(trial_id)
         if current is None or key < current[0]:
-            best[trial_id] = (key, idx, status, d, approx)
-    return {
-        tid: _SiteRef(idx, status, round(d, 1), bool(approx))
-        for tid, (_, idx, status, d, approx) in best.items()
-    }
+            best[trial_id] = (key, idx, d)
+    return {tid: _SiteRef(idx, round(d, 1)) for tid, (_, idx, d) in best.items()}
 
 
 @dataclass(slots=True)
 class _SiteRef:
     idx: int
-    status: str | None
     distance_miles: float
-    approximate: bool
 
 
 def _describe_site(trial: Trial, ref: _SiteRef) -> SiteHit:
     s = trial.sites[ref.idx]
-    return SiteHit(s.facility, s.city, s.state, s.country, s.status, ref.distance_miles, ref.approximate)
+    # A site without registry coordinates was placed from the gazetteer (city or ZIP).
+    approximate = s.lat is None or s.lon is None
+    return SiteHit(s.facility, s.city, s.state, s.country, s.status, ref.distance_miles, approximate)
 
 
 _MARK_OPEN, _MARK_CLOSE = "\x02", "\x03"

@@ -22,7 +22,7 @@ from . import schema
 from .codec import pack, unpack
 from .sitegeo import site_point
 
-__all__ = ["Store", "Quarantined", "IngestCounts", "QuarantineEntry", "PreparedTrial", "prepare"]
+__all__ = ["Store", "Quarantined", "IngestCounts", "QuarantineEntry", "PreparedTrial", "prepare", "OPEN_STATUSES"]
 
 # When two copies of a trial carry the same last-update date, the richer format wins
 # (API v2 JSON has coordinates and newer fields that the 2023 XML lacks).
@@ -89,6 +89,20 @@ def intervention_mask(types: Iterable[str | None]) -> int:
     for t in types:
         mask |= _INTERVENTION_BIT.get(t or "", 0)
     return mask
+
+
+# Statuses of trials a person can still join: their sites also go in open_sites_rtree.
+OPEN_STATUSES = frozenset({"RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_INVITATION", "AVAILABLE"})
+
+
+def site_key(trial_id: int, idx: int, recruiting: bool) -> int:
+    """R*Tree id of a site: trial, whether the site is recruiting, its index in Trial.sites."""
+    return (trial_id << (schema.SITE_INDEX_BITS + 1)) | (int(recruiting) << schema.SITE_INDEX_BITS) | idx
+
+
+def split_site_key(key: int) -> tuple[int, int, bool]:
+    bits = schema.SITE_INDEX_BITS
+    return key >> (bits + 1), key & ((1 << bits) - 1), bool(key >> bits & 1)
 
 
 def guess_nct_id(q: Quarantined) -> str | None:
@@ -292,8 +306,9 @@ class Store:
                 (*p.row, trial_id),
             )
             cur.execute("DELETE FROM sites WHERE trial_id = ?", (trial_id,))
-            first = trial_id << schema.SITE_KEY_BITS
-            cur.execute("DELETE FROM sites_rtree WHERE id BETWEEN ? AND ?", (first, first + (1 << schema.SITE_KEY_BITS) - 1))
+            first, last = site_key(trial_id, 0, False), site_key(trial_id + 1, 0, False) - 1
+            cur.execute("DELETE FROM sites_rtree WHERE id BETWEEN ? AND ?", (first, last))
+            cur.execute("DELETE FROM open_sites_rtree WHERE id BETWEEN ? AND ?", (first, last))
             cur.execute("DELETE FROM trial_text WHERE id = ?", (trial_id,))
             outcome = "updated"
         if p.raw_z is not None:
@@ -306,17 +321,14 @@ class Store:
                 "INSERT INTO sites(trial_id, idx, status, country, lat, lon, geo_source) VALUES (?,?,?,?,?,?,?)",
                 [(trial_id, *site) for site in p.sites],
             )
-            first = trial_id << schema.SITE_KEY_BITS
-            status = p.row[2]
-            cur.executemany(
-                "INSERT INTO sites_rtree(id, min_lat, max_lat, min_lon, max_lon, site_status, trial_status, approximate)"
-                " VALUES (?,?,?,?,?,?,?,?)",
-                [
-                    (first + idx, lat, lat, lon, lon, site_status, status, int(source == "gazetteer"))
-                    for idx, site_status, _, lat, lon, source in p.sites[: 1 << schema.SITE_KEY_BITS]
-                    if lat is not None
-                ],
-            )
+            points = [
+                (site_key(trial_id, idx, site_status == "RECRUITING"), lat, lat, lon, lon)
+                for idx, site_status, _, lat, lon, _ in p.sites[: 1 << schema.SITE_INDEX_BITS]
+                if lat is not None
+            ]
+            cur.executemany("INSERT INTO sites_rtree VALUES (?,?,?,?,?)", points)
+            if p.row[2] in OPEN_STATUSES:
+                cur.executemany("INSERT INTO open_sites_rtree VALUES (?,?,?,?,?)", points)
         cur.execute(
             "INSERT INTO trial_text(id, title, conditions, mesh, keywords, interventions, summary, criteria, facets)"
             " VALUES (?,?,?,?,?,?,?,?,?)",

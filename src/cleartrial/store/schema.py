@@ -14,7 +14,7 @@ import sqlite3
 FTS_COLUMNS = ("title", "conditions", "mesh", "keywords", "interventions", "summary", "criteria", "facets")
 FTS_WEIGHTS = (10.0, 8.0, 6.0, 4.0, 4.0, 2.0, 1.0, 0.0)
 TEXT_COLUMNS = FTS_COLUMNS[:-1]  # what a person's words are matched against
-SITE_KEY_BITS = 20  # sites_rtree ids: trial_id << 20 | site index (a trial lists < 1M sites)
+SITE_INDEX_BITS = 20  # R*Tree ids: trial_id << 21 | recruiting << 20 | index (< 1M sites a trial)
 
 MIGRATIONS: list[str] = [
     # 1: trials, raw records, sites, FTS, quarantine, sync state
@@ -60,14 +60,15 @@ MIGRATIONS: list[str] = [
         geo_source TEXT,                               -- 'registry' or 'gazetteer'
         PRIMARY KEY (trial_id, idx)
     ) WITHOUT ROWID;
-    -- An R*Tree over site points, for "near a place" when many trials qualify: it finds the
+    -- R*Trees over site points, for "near a place" when many trials qualify: they find the
     -- sites inside a box directly, where a (lat, lon) index would scan a whole latitude band
-    -- around the world. id = trial_id << SITE_KEY_BITS | idx. The auxiliary columns answer
-    -- the search without a lookup per site (which cost a second for 165,000 Boston sites).
-    CREATE VIRTUAL TABLE sites_rtree USING rtree(
-        id, min_lat, max_lat, min_lon, max_lon,
-        +site_status, +trial_status, +approximate
-    );
+    -- around the world. The id packs everything the search needs, so it reads no other
+    -- table per site (auxiliary columns cost a lookup each: a second for 165,000 sites):
+    -- id = trial_id << 21 | recruiting_site << 20 | site index (see store.site_key).
+    -- open_sites_rtree holds only trials a person can still join (store.OPEN_STATUSES),
+    -- which is what most searches ask for, and is far smaller.
+    CREATE VIRTUAL TABLE sites_rtree USING rtree(id, min_lat, max_lat, min_lon, max_lon);
+    CREATE VIRTUAL TABLE open_sites_rtree USING rtree(id, min_lat, max_lat, min_lon, max_lon);
 
     -- Text that search ranks and snippets come from; trials_fts indexes it (external content).
     -- "facets" holds filter tokens (status, phase, study type, healthy volunteers): those
