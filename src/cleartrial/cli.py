@@ -272,7 +272,7 @@ def _print_results(result) -> None:
         t = hit.trial
         out.print(f"\n[bold]{i}. {t.brief_title or t.nct_id}[/]  [dim]{t.nct_id}[/]", highlight=False)
         out.print(
-            f"   {status_words(t.overall_status)} · {phase_words(t.phases)} · {age_range_words(t.eligibility)}",
+            f"   {status_words(t.overall_status)} · {phase_words(t.phases, t.study_type)} · {age_range_words(t.eligibility)}",
             highlight=False,
         )
         if t.conditions:
@@ -324,7 +324,7 @@ def _print_trial(t) -> None:
     out.print(f"[bold]{t.brief_title or t.nct_id}[/]  [dim]{t.nct_id}[/]", highlight=False)
     if t.official_title:
         out.print(f"[dim]{t.official_title}[/]", highlight=False)
-    out.print(f"{status_words(t.overall_status)} · {phase_words(t.phases)} · last updated {t.last_update or 'not stated'}")
+    out.print(f"{status_words(t.overall_status)} · {phase_words(t.phases, t.study_type)} · last updated {t.last_update or 'not stated'}")
     e = t.eligibility
     out.print(f"Who can join: {age_range_words(e)}, {sex_words(e.sex)}"
               + (", healthy volunteers welcome" if e.healthy_volunteers else ""), highlight=False)

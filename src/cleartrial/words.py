@@ -47,8 +47,14 @@ def status_words(status: str | None) -> str:
     return STATUS_WORDS.get(status, status.replace("_", " ").capitalize())
 
 
-def phase_words(phases: list[str]) -> str:
+def phase_words(phases: list[str], study_type: str | None = None) -> str:
     if not phases:
+        # Only interventional studies have phases; saying "not stated" of others would
+        # suggest something is missing.
+        if study_type == "OBSERVATIONAL":
+            return "Observational study (no phases)"
+        if study_type == "EXPANDED_ACCESS":
+            return "Expanded access (no phases)"
         return "Phase not stated"
     return " and ".join(PHASE_WORDS.get(p, p) for p in phases).replace("Phase 1 and Phase 2", "Phase 1/2").replace(
         "Phase 2 and Phase 3", "Phase 2/3"
