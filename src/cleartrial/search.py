@@ -223,6 +223,7 @@ def build_fts_query(
     relaxed: bool = False,
     criteria: bool = False,
     q: SearchQuery | None = None,
+    synonyms: list[str] | None = None,
 ) -> tuple[str | None, list[str]]:
     """The FTS5 expression for a person's words (and the query's filters as facet tokens)."""
     terms = _fts_terms(text)
@@ -230,7 +231,7 @@ def build_fts_query(
         return None, []
     cols = _ALL_TEXT_COLS if criteria else _ABOUT_COLS
     expr = f"{cols} : (" + (" OR " if relaxed else " AND ").join(terms) + ")"
-    synonyms = condition_synonyms(store, text)
+    synonyms = condition_synonyms(store, text) if synonyms is None else synonyms
     if synonyms:
         expr += " OR " + " OR ".join('mesh : "' + s.replace('"', "") + '"' for s in synonyms)
     facets = _facet_expr(q) if q is not None else []
@@ -298,13 +299,14 @@ def search(store: Store, query: SearchQuery) -> SearchResult:
     relaxed = criteria = False
     fts, synonyms = build_fts_query(store, q.text, q=q)
     candidates = _candidates(store, fts, where, params)
+    # The MeSH synonyms depend on the words only: look them up once (synonyms=...).
     if fts and not candidates:
         criteria = True
-        fts, synonyms = build_fts_query(store, q.text, criteria=True, q=q)
+        fts, _ = build_fts_query(store, q.text, criteria=True, q=q, synonyms=synonyms)
         candidates = _candidates(store, fts, where, params)
     if fts and not candidates and len(_fts_terms(q.text)) > 1:
         relaxed = True
-        fts, synonyms = build_fts_query(store, q.text, relaxed=True, criteria=True, q=q)
+        fts, _ = build_fts_query(store, q.text, relaxed=True, criteria=True, q=q, synonyms=synonyms)
         candidates = _candidates(store, fts, where, params)
 
     nearest: dict[int, SiteHit] = {}
@@ -330,7 +332,7 @@ def search(store: Store, query: SearchQuery) -> SearchResult:
     trials = store.get_trials([c[0] for c in page])
     # Snippets come from the words alone: with the facet tokens in the expression FTS5
     # could pick the hidden facets column as the "best" snippet.
-    words_only = build_fts_query(store, q.text, relaxed=relaxed, criteria=criteria)[0] if fts else None
+    words_only = build_fts_query(store, q.text, relaxed=relaxed, criteria=criteria, synonyms=synonyms)[0] if fts else None
     snippets = _snippets(store, words_only, [c[0] for c in page]) if words_only else {}
     hits = []
     for tid, score, _ in page:

@@ -132,6 +132,7 @@ class PreparedTrial:
     processes, leaving only the SQLite writes to the single writer."""
 
     nct_id: str
+    overall_status: str | None
     last_update: str | None
     fmt: str
     raw_sha256: str | None
@@ -171,6 +172,7 @@ def prepare(trial: Trial, raw: bytes | None = None) -> PreparedTrial:
     )
     return PreparedTrial(
         nct_id=trial.nct_id,
+        overall_status=trial.overall_status,
         last_update=trial.last_update,
         fmt=fmt,
         raw_sha256=sha,
@@ -327,7 +329,7 @@ class Store:
                 if lat is not None
             ]
             cur.executemany("INSERT INTO sites_rtree VALUES (?,?,?,?,?)", points)
-            if p.row[2] in OPEN_STATUSES:
+            if p.overall_status in OPEN_STATUSES:
                 cur.executemany("INSERT INTO open_sites_rtree VALUES (?,?,?,?,?)", points)
         cur.execute(
             "INSERT INTO trial_text(id, title, conditions, mesh, keywords, interventions, summary, criteria, facets)"
