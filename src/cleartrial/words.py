@@ -84,3 +84,49 @@ def age_range_words(e: Eligibility) -> str:
     if lo is not None:
         return f"Ages {_age(lo)} and older" if lo.unit == "YEARS" else f"From {lo} old"
     return f"Up to {hi.value:g} years old" if hi.unit == "YEARS" else f"Up to {hi} old"
+
+
+def who_can_join(e: Eligibility) -> list[str]:
+    """Short labels for a result card: ["Adults 18 to 75", "Women only", "Healthy volunteers welcome"].
+
+    "Everyone" only when the record sets no age limit and admits all sexes; the labels
+    never say more than the structured fields do (the criteria text may narrow it further).
+    """
+    lo, hi = e.minimum_age, e.maximum_age
+    labels = []
+    if lo is None and hi is None:
+        labels.append("Everyone" if (e.sex or "ALL") == "ALL" else "Any age")
+    elif lo is not None and lo.unit == "YEARS" and lo.value >= 18 and (hi is None or hi.unit == "YEARS"):
+        labels.append(f"Adults {lo.value:g} to {hi.value:g}" if hi is not None else f"Adults {lo.value:g} and older")
+    elif hi is not None and hi.unit == "YEARS" and hi.value < 18 and (lo is None or lo.unit in ("YEARS", "MONTHS", "WEEKS", "DAYS")):
+        labels.append(f"Children up to {hi.value:g} years old" if lo is None else f"Children {lo} to {hi.value:g} years old")
+    else:
+        labels.append(age_range_words(e))
+    children_only = hi is not None and hi.years < 18
+    if e.sex == "FEMALE":
+        labels.append("Girls only" if children_only else "Women only")
+    elif e.sex == "MALE":
+        labels.append("Boys only" if children_only else "Men only")
+    if e.healthy_volunteers:
+        labels.append("Healthy volunteers welcome")
+    return labels
+
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December")
+
+
+def date_words(date: str | None) -> str | None:
+    """ "2024-05-01" → "May 1, 2024"; "2023-04" → "April 2023"; anything else unchanged."""
+    if not date:
+        return None
+    parts = date.split("-")
+    try:
+        year = int(parts[0])
+        month = _MONTHS[int(parts[1]) - 1] if len(parts) > 1 else None
+        day = int(parts[2]) if len(parts) > 2 else None
+    except (ValueError, IndexError):
+        return date
+    if month is None:
+        return str(year)
+    return f"{month} {day}, {year}" if day else f"{month} {year}"
