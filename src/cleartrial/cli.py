@@ -426,5 +426,27 @@ def start(
     out.print("Try:  .venv/bin/cleartrial search \"breast cancer\" --status recruiting --near 10001")
 
 
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (0.0.0.0 for every interface)."),
+    port: int = typer.Option(8000, "--port", help="Port to listen on."),
+    workers: int = typer.Option(1, "--workers", min=1, help="Server processes (one per CPU core for more throughput)."),
+) -> None:
+    """Serve the website and JSON API from the database."""
+    if state.db == ":memory:" or not Path(state.db).exists():
+        _fail(f"No database at {state.db}. Load data first (cleartrial --db {state.db} load FILE, or make run).", code=2)
+    import logging
+
+    import uvicorn
+
+    # The app logs requests itself, without query strings (a person's condition, age or
+    # location must never reach a log file); uvicorn's access log would write them.
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    os.environ["CLEARTRIAL_DB"] = str(Path(state.db).resolve())
+    out.print(f"Serving {state.db} on http://{host}:{port}/  (Ctrl+C to stop)")
+    uvicorn.run("cleartrial.web.server:app_from_env", factory=True, host=host, port=port, workers=workers,
+                access_log=False, server_header=False, log_level="warning")
+
+
 if __name__ == "__main__":
     app()

@@ -1,0 +1,196 @@
+"""HTML pages and their JSON twins (``/search`` ↔ ``/search.json``, ``/trials/X`` ↔ ``/trials/X.json``)."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from ..errors import InvalidQuery
+from ..geo import Place, geocode
+from ..search import DEFAULT_RADIUS_MILES, search
+from ..words import PHASE_MEANING, PHASE_WORDS
+from . import views
+from .app import TEMPLATE_DIR
+from .mapsvg import site_map
+from .params import SearchParams, search_params
+from .relax import relaxations
+
+router = APIRouter()
+
+env = Environment(
+    loader=FileSystemLoader(TEMPLATE_DIR),
+    autoescape=select_autoescape(["html"], default=True),  # registry text can hold <script>
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+env.globals.update(
+    PHASE_WORDS=PHASE_WORDS,
+    PHASE_MEANING=PHASE_MEANING,
+    PHASE_CHOICES=[("EARLY_PHASE1", "early1"), ("PHASE1", "1"), ("PHASE2", "2"), ("PHASE3", "3"), ("PHASE4", "4"),
+                   ("NA", "na")],
+    DEFAULT_RADIUS_MILES=int(DEFAULT_RADIUS_MILES),
+)
+env.filters["urlencode_pairs"] = lambda pairs: urlencode(pairs)
+
+NCT_RE = re.compile(r"^NCT\d{8}$")
+_HTML_HEADERS = {"Cache-Control": "no-store"}  # pages may carry a person's location or age
+
+
+def render(request: Request, template: str, status: int = 200, headers: dict | None = None, **ctx) -> HTMLResponse:
+    ctx.setdefault("path", request.url.path)
+    html = env.get_template(template).render(**ctx)
+    return HTMLResponse(html, status_code=status, headers={**_HTML_HEADERS, **(headers or {})})
+
+
+def error_page(request: Request, status: int, title: str, message: str, headers: dict | None = None) -> HTMLResponse:
+    return render(request, "error.html", status=status, headers=headers, title=title, message=message,
+                  status_code=status, params=SearchParams())
+
+
+def _store(request: Request):
+    return request.app.state.stores.get()
+
+
+# -- home and search ------------------------------------------------------------------------
+
+@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+def home(request: Request) -> Response:
+    return render(request, "home.html", params=SearchParams(), page=None)
+
+
+def _run_search(request: Request, params: SearchParams) -> tuple[dict, list[dict]]:
+    store = _store(request)
+    result = search(store, params.to_query())
+    page = views.search_page(result, params.q)
+    # An empty result says why and offers ways to widen it, each with its count.
+    options = relaxations(store, params) if result.total == 0 else []
+    return page, options
+
+
+@router.get("/search", response_class=HTMLResponse, include_in_schema=False)
+def search_html(request: Request, params: Annotated[SearchParams, Depends(search_params)]) -> Response:
+    page, options = _run_search(request, params)
+    # htmx asks for the same full page and swaps in the results part (hx-select): one
+    # template, and the address it pushes into history renders the same without JavaScript.
+    return render(request, "results.html", params=params, page=page, relax=options)
+
+
+@router.get(
+    "/search.json",
+    summary="Search trials (JSON twin of the search page)",
+    tags=["pages"],
+    responses={400: {"description": "A parameter is not valid; the message says which and how to fix it."}},
+)
+def search_json(request: Request, params: Annotated[SearchParams, Depends(search_params)]) -> JSONResponse:
+    page, options = _run_search(request, params)
+    page["relax"] = options
+    return JSONResponse(page, headers=_HTML_HEADERS)
+
+
+# -- trial pages ----------------------------------------------------------------------------
+
+def _place(near: str) -> Place | None:
+    return geocode(near) if near.strip() else None
+
+
+def load_trial(request: Request, nct_id: str):
+    """The trial for a URL id, or a response: 400 for a malformed id, 404 for an unknown one,
+    a redirect for lower case or for an id the registry merged into another."""
+    wanted = nct_id.strip().upper()
+    if not NCT_RE.match(wanted):
+        raise InvalidQuery(f'"{nct_id[:40]}" is not a ClinicalTrials.gov id. They look like NCT followed by 8 digits, '
+                           "for example NCT04280705.")
+    trial = _store(request).get_trial(wanted)
+    if trial is None:
+        return None, wanted
+    return trial, wanted
+
+
+def _trial_or_response(request: Request, nct_id: str, suffix: str, prefix: str = "/trials/"):
+    trial, wanted = load_trial(request, nct_id)
+    if trial is None:
+        return None, _not_found(request, wanted, suffix)
+    if trial.nct_id != nct_id:
+        # Canonical address: upper case, and the current id for a merged (alias) record.
+        url = f"{prefix}{trial.nct_id}{suffix}"
+        if request.url.query:
+            url += "?" + request.url.query
+        return None, RedirectResponse(url, status_code=301 if trial.nct_id == wanted else 302)
+    return trial, None
+
+
+def _not_found(request: Request, nct_id: str, suffix: str) -> Response:
+    message = (f"{nct_id} is not in our copy of the registry. It may be new, or the number may be mistyped. "
+               "You can search for it on ClinicalTrials.gov, or search our copy below.")
+    if suffix.endswith((".json", ".pdf")) or request.url.path.startswith("/api/"):
+        return JSONResponse({"error": {"status": 404, "message": message}}, status_code=404)
+    return render(request, "error.html", status=404, title="We could not find that trial", message=message,
+                  status_code=404, params=SearchParams(q=nct_id), registry_url=views.CTGOV_STUDY_URL.format(nct_id))
+
+
+NctPath = Annotated[str, Path(description="The ClinicalTrials.gov id, like NCT04280705.", max_length=64)]
+NearQuery = Annotated[str, Query(description="Sort sites by distance from here (ZIP, \"City, ST\", \"City, Country\").",
+                                 max_length=200)]
+AllSitesQuery = Annotated[str, Query(description="`1` to list every site (otherwise the nearest or first 50).",
+                                     max_length=10)]
+
+
+@router.get("/trials/{nct_id}.json", summary="One trial in plain words (JSON twin of the trial page)", tags=["pages"],
+            responses={400: {"description": "Not an NCT id."}, 404: {"description": "Not in our copy of the registry."}})
+def trial_json(request: Request, nct_id: NctPath, near: NearQuery = "", all_sites: AllSitesQuery = "") -> Response:
+    trial, response = _trial_or_response(request, nct_id, ".json")
+    if response is not None:
+        return response
+    return JSONResponse(views.trial_page(trial, place=_place(near), all_sites=all_sites == "1"), headers=_HTML_HEADERS)
+
+
+@router.get("/trials/{nct_id}.pdf", include_in_schema=False)
+def trial_pdf(request: Request, nct_id: str, near: str = "") -> Response:
+    from .sheet import sheet_pdf
+
+    return sheet_pdf(request, nct_id, near=near[:200])
+
+
+@router.get("/trials/{nct_id}", response_class=HTMLResponse, include_in_schema=False)
+def trial_html(request: Request, nct_id: str, near: str = "", all_sites: str = "") -> Response:
+    trial, response = _trial_or_response(request, nct_id, "")
+    if response is not None:
+        return response
+    place = _place(near[:200])
+    page = views.trial_page(trial, place=place, all_sites=all_sites == "1")
+    return render(request, "trial.html", t=page, near=near, params=SearchParams(near=near),
+                  site_map=site_map(page["sites"]["list"], place))
+
+
+@router.get("/trials/{nct_id}/sheet", response_class=HTMLResponse, include_in_schema=False)
+def sheet_html(request: Request, nct_id: str, near: str = "") -> Response:
+    trial, response = _trial_or_response(request, nct_id, "/sheet")
+    if response is not None:
+        return response
+    page = views.trial_page(trial, place=_place(near[:200]))
+    return render(request, "sheet.html", t=page, near=near)
+
+
+@router.get("/trials/{nct_id}/sheet.pdf", include_in_schema=False)
+def sheet_pdf_route(request: Request, nct_id: str, near: str = "") -> Response:
+    from .sheet import sheet_pdf
+
+    return sheet_pdf(request, nct_id, near=near[:200])
+
+
+# -- about ----------------------------------------------------------------------------------
+
+@router.get("/about", response_class=HTMLResponse, include_in_schema=False)
+def about_html(request: Request) -> Response:
+    return render(request, "about.html", about=views.about_page(_store(request).stats()), params=SearchParams())
+
+
+@router.get("/about.json", summary="Where the data comes from and how fresh it is (JSON twin of the about page)",
+            tags=["pages"])
+def about_json(request: Request) -> JSONResponse:
+    return JSONResponse(views.about_page(_store(request).stats()))
