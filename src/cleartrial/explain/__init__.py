@@ -1,0 +1,24 @@
+"""Explain one trial to a patient: its design in plain words, and questions to ask.
+
+Everything here reads a :class:`~cleartrial.model.Trial` and nothing else (never the store,
+search or web layers), and says only what the record supports: each sentence carries the
+registry wording it came from, no number, unit or negation is dropped, and nothing tells a
+person that they qualify.
+"""
+
+from __future__ import annotations
+
+from .design import Fact, design_facts, placebo_chance, study_dates, study_length, what_is_tested
+from .questions import Question, coordinator_questions, doctor_questions
+
+__all__ = [
+    "Fact",
+    "Question",
+    "coordinator_questions",
+    "design_facts",
+    "doctor_questions",
+    "placebo_chance",
+    "study_dates",
+    "study_length",
+    "what_is_tested",
+]
