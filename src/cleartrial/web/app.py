@@ -20,7 +20,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -155,6 +155,15 @@ def _install_error_handlers(app: FastAPI) -> None:
             return json_error(422, message)
         return error_page(request, 400, "Something in the address is not right", message)
 
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, exc: Exception) -> Response:
+        # Runs in Starlette's outermost middleware, which re-raises the exception afterwards
+        # so the server still logs the traceback. A JSON client gets the documented error
+        # shape rather than a text/plain body it cannot parse; pages keep Starlette's answer.
+        if wants_json(request):
+            return json_error(500, "Something went wrong on our side. Please try again later.")
+        return PlainTextResponse("Internal Server Error", status_code=500)
+
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         message = exc.detail if isinstance(exc.detail, str) else "Request failed."
@@ -169,5 +178,11 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 
 def _describe_validation(err: dict) -> str:
-    where = ".".join(str(p) for p in err.get("loc", ())[1:]) or "request"
-    return f"{where}: {err.get('msg', 'invalid value')}"
+    """ "The query parameter near: String should have at most 200 characters" (FastAPI says
+    only "String should have…"; the message must say which value to change)."""
+    loc = [str(p) for p in err.get("loc", ())]
+    kinds = {"path": "The address part", "query": "The query parameter", "header": "The header"}
+    kind = kinds.get(loc[0]) if loc else None
+    name = ".".join(loc[1:]) or "request"
+    msg = err.get("msg") or "is not valid"
+    return f"{kind} {name}: {msg}" if kind else f"{name}: {msg}"

@@ -6,7 +6,7 @@ import re
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -15,9 +15,10 @@ from ..geo import Place, geocode
 from ..search import DEFAULT_RADIUS_MILES, search
 from ..words import PHASE_MEANING, PHASE_WORDS
 from . import views
+from .api import AboutResponse, SearchResponse, TrialPage, error_responses
 from .app import TEMPLATE_DIR
 from .mapsvg import site_map
-from .params import SearchParams, search_params
+from .params import AllSitesQuery, NctPath, NearQuery, SearchParams, search_params
 from .relax import relaxations
 
 router = APIRouter()
@@ -84,9 +85,10 @@ def search_html(request: Request, params: Annotated[SearchParams, Depends(search
     "/search.json",
     summary="Search trials (JSON twin of the search page)",
     tags=["pages"],
-    responses={400: {"description": "A parameter is not valid; the message says which and how to fix it."}},
+    response_model=SearchResponse,  # documents the shape; the dict is returned as it is
+    responses=error_responses(400, 422),
 )
-def search_json(request: Request, params: Annotated[SearchParams, Depends(search_params)]) -> JSONResponse:
+def search_json(request: Request, params: Annotated[SearchParams, Depends(search_params)]) -> Response:
     page, options = _run_search(request, params)
     page["relax"] = options
     return JSONResponse(page, headers=_HTML_HEADERS)
@@ -133,15 +135,8 @@ def _not_found(request: Request, nct_id: str, suffix: str) -> Response:
                   status_code=404, params=SearchParams(q=nct_id), registry_url=views.CTGOV_STUDY_URL.format(nct_id))
 
 
-NctPath = Annotated[str, Path(description="The ClinicalTrials.gov id, like NCT04280705.", max_length=64)]
-NearQuery = Annotated[str, Query(description="Sort sites by distance from here (ZIP, \"City, ST\", \"City, Country\").",
-                                 max_length=200)]
-AllSitesQuery = Annotated[str, Query(description="`1` to list every site (otherwise the nearest or first 50).",
-                                     max_length=10)]
-
-
 @router.get("/trials/{nct_id}.json", summary="One trial in plain words (JSON twin of the trial page)", tags=["pages"],
-            responses={400: {"description": "Not an NCT id."}, 404: {"description": "Not in our copy of the registry."}})
+            response_model=TrialPage, responses=error_responses(301, 302, 400, 404, 422))
 def trial_json(request: Request, nct_id: NctPath, near: NearQuery = "", all_sites: AllSitesQuery = "") -> Response:
     trial, response = _trial_or_response(request, nct_id, ".json")
     if response is not None:
@@ -191,6 +186,6 @@ def about_html(request: Request) -> Response:
 
 
 @router.get("/about.json", summary="Where the data comes from and how fresh it is (JSON twin of the about page)",
-            tags=["pages"])
+            tags=["pages"], response_model=AboutResponse)
 def about_json(request: Request) -> JSONResponse:
     return JSONResponse(views.about_page(_store(request).stats()))
