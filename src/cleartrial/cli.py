@@ -264,6 +264,12 @@ def search(
 def _print_results(result) -> None:
     from .words import age_range_words, phase_words, status_words
 
+    # What the person typed goes out as plain text (markup=False): "[x]" is not Rich markup.
+    if result.corrected_text:
+        out.print(f"Showing results for “{result.corrected_text}” (you typed “{result.query.text}”)",
+                  style="yellow", markup=False, highlight=False)
+    elif result.suggestion:
+        out.print(f"Did you mean “{result.suggestion}”?", style="yellow", markup=False, highlight=False)
     if result.relaxed:
         out.print("[yellow]No trial matched every word; these match some of them.[/]")
     where = f" within {result.query.radius_miles:g} miles of {result.place.label}" if result.place else ""

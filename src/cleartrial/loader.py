@@ -70,7 +70,8 @@ def load_records(
     progress: Callable[[int, str], None] | None = None,
     workers: int | None = None,
 ) -> LoadReport:
-    """Parse, prepare and store a stream of raw records (files or generated)."""
+    """Parse, prepare and store a stream of raw records (files or generated), then rebuild
+    the spelling vocabulary (Store.refresh_spelling)."""
     report = report if report is not None else LoadReport()
     workers = default_workers() if workers is None else workers
     done = 0
@@ -82,6 +83,9 @@ def load_records(
         done += len(batch)
         if progress:
             progress(done, batch[-1].origin if isinstance(batch[-1], Quarantined) else batch[-1].source_file or "")
+    # Once per load, not per batch: the spelling vocabulary is rebuilt whole (half a second
+    # at registry size), and a search meanwhile corrects words against the previous one.
+    store.refresh_spelling()
     return report
 
 

@@ -8,8 +8,11 @@ Semantics (docs/search.md has the long version):
   terms, keywords, interventions, summary); the eligibility criteria are searched only when
   that finds nothing, since a word there is often an exclusion. A query that names a condition the way people write it is also matched
   to the MeSH term the registry derived for it ("heart attack" → Myocardial Infarction),
-  using pairs learnt from the records. If no trial matches every word, trials matching any
-  word are returned and the result says so (``relaxed``).
+  using pairs learnt from the records. If nothing matches and a word looks misspelt
+  ("diabtes"), the corrected text is searched instead and the result says so
+  (``corrected_text``); if still no trial matches every word, trials matching any word are
+  returned and the result says so (``relaxed``). Text that does find trials but has a rare
+  word close to a far more common one gets a "did you mean" (``suggestion``).
 * Age: a trial with no minimum (or maximum) age is open on that side.
 * Sex: a trial for all sexes matches everyone; a female-only trial never matches a male.
 * Status: exact registry statuses; RECRUITING means recruiting now, NOT_YET_RECRUITING is
@@ -24,6 +27,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from . import _spelling
 from .errors import InvalidQuery
 from .geo import Place, bounding_box, geocode, haversine_miles
 from .model import INTERVENTION_TYPES, PHASES, STUDY_TYPES, Trial, parse_statuses
@@ -44,6 +48,11 @@ _WORDCHARS = re.compile(r"[^\w]+", re.UNICODE)
 _BM25 = "bm25(trials_fts, " + ", ".join(str(w) for w in FTS_WEIGHTS) + ")"
 _SITE_CHUNK = 900  # stay under SQLite's bound-parameter limit
 _BBOX_PLAN_ABOVE = 5000  # more candidates than this: scan sites by area instead of by trial
+# "Did you mean" only when the suggested text finds at least this many times as many trials
+# (with the same filters), and at least _SUGGEST_GAIN more: a hint that finds a handful more
+# is noise under a list of results.
+_SUGGEST_FACTOR = 5
+_SUGGEST_GAIN = 10
 
 _PHASE_ALIASES = {
     "EARLY1": "EARLY_PHASE1", "EARLYPHASE1": "EARLY_PHASE1", "0": "EARLY_PHASE1",
@@ -99,6 +108,8 @@ class SearchResult:
     fts_query: str | None = None
     relaxed: bool = False  # no trial matched every word; these match some
     synonyms: list[str] = field(default_factory=list)  # MeSH terms the text was expanded to
+    corrected_text: str | None = None  # the text searched, when a misspelling was corrected
+    suggestion: str | None = None  # "did you mean": found trials, but this would find far more
 
     @property
     def pages(self) -> int:
@@ -295,19 +306,22 @@ def search(store: Store, query: SearchQuery) -> SearchResult:
 
     where, params = _filters(q)
     # Widen step by step until something matches: every word in what a trial is about, then
-    # also in its criteria, then any of the words.
-    relaxed = criteria = False
-    fts, synonyms = build_fts_query(store, q.text, q=q)
-    candidates = _candidates(store, fts, where, params)
-    # The MeSH synonyms depend on the words only: look them up once (synonyms=...).
+    # also in its criteria, then the same with misspelt words corrected, then any word.
+    text = q.text  # the text searched: as typed, or its spelling correction
+    relaxed = False
+    corrected = suggestion = None
+    fts, synonyms, criteria, candidates = _match_every_word(store, text, q, where, params)
     if fts and not candidates:
-        criteria = True
-        fts, _ = build_fts_query(store, q.text, criteria=True, q=q, synonyms=synonyms)
+        corrected = _spelling.correct(store, q.text)
+        if corrected is not None:
+            text = corrected
+            fts, synonyms, criteria, candidates = _match_every_word(store, text, q, where, params)
+    if fts and not candidates and len(_fts_terms(text)) > 1:
+        relaxed = criteria = True
+        fts, _ = build_fts_query(store, text, relaxed=True, criteria=True, q=q, synonyms=synonyms)
         candidates = _candidates(store, fts, where, params)
-    if fts and not candidates and len(_fts_terms(q.text)) > 1:
-        relaxed = True
-        fts, _ = build_fts_query(store, q.text, relaxed=True, criteria=True, q=q, synonyms=synonyms)
-        candidates = _candidates(store, fts, where, params)
+    elif fts and candidates and corrected is None:
+        suggestion = _suggestion(store, q, criteria, len(candidates), where, params)
 
     nearest: dict[int, SiteHit] = {}
     if place is not None:
@@ -332,7 +346,7 @@ def search(store: Store, query: SearchQuery) -> SearchResult:
     trials = store.get_trials([c[0] for c in page])
     # Snippets come from the words alone: with the facet tokens in the expression FTS5
     # could pick the hidden facets column as the "best" snippet.
-    words_only = build_fts_query(store, q.text, relaxed=relaxed, criteria=criteria, synonyms=synonyms)[0] if fts else None
+    words_only = build_fts_query(store, text, relaxed=relaxed, criteria=criteria, synonyms=synonyms)[0] if fts else None
     snippets = _snippets(store, words_only, [c[0] for c in page]) if words_only else {}
     hits = []
     for tid, score, _ in page:
@@ -342,7 +356,33 @@ def search(store: Store, query: SearchQuery) -> SearchResult:
         if site is not None:
             site = _describe_site(trial, site)
         hits.append(SearchHit(trial.nct_id, trial, score, snippet, marks, site))
-    return SearchResult(q, total, hits, place, fts, relaxed, synonyms)
+    return SearchResult(q, total, hits, place, fts, relaxed, synonyms, corrected, suggestion)
+
+
+def _match_every_word(store: Store, text: str, q: SearchQuery, where: list[str], params: list):
+    """The first two widening steps: every word in what trials are about, else anywhere
+    including the criteria. Returns (FTS expression, synonyms, criteria step?, candidates)."""
+    fts, synonyms = build_fts_query(store, text, q=q)
+    candidates = _candidates(store, fts, where, params)
+    criteria = False
+    if fts and not candidates:
+        criteria = True
+        # The MeSH synonyms depend on the words only: look them up once (synonyms=...).
+        fts, _ = build_fts_query(store, text, criteria=True, q=q, synonyms=synonyms)
+        candidates = _candidates(store, fts, where, params)
+    return fts, synonyms, criteria, candidates
+
+
+def _suggestion(store: Store, q: SearchQuery, criteria: bool, found: int, where: list[str], params: list) -> str | None:
+    """A "did you mean" text, when a rare word of the query is close to a far more common
+    one (_spelling.suggest) and the suggested text, with the same filters and at the same
+    widening step, finds clearly more trials than the ``found`` the text as typed did."""
+    text = _spelling.suggest(store, q.text)
+    if text is None:
+        return None
+    fts, _ = build_fts_query(store, text, criteria=criteria, q=q)
+    needed = max(_SUGGEST_FACTOR * found, found + _SUGGEST_GAIN)
+    return text if fts and _count(store, fts, where, params, needed) >= needed else None
 
 
 def _filters(q: SearchQuery) -> tuple[list[str], list]:
@@ -387,6 +427,15 @@ def _candidates(store: Store, fts: str | None, where: list[str], params: list) -
         return store.conn.execute(sql, [fts, *params]).fetchall()
     sql = "SELECT t.id, NULL, t.last_update FROM trials t" + (" WHERE " + " AND ".join(where) if where else "")
     return store.conn.execute(sql, params).fetchall()
+
+
+def _count(store: Store, fts: str, where: list[str], params: list, cap: int) -> int:
+    """Trials passing text and filters, counted no further than ``cap`` (no ranking)."""
+    sql = (
+        "SELECT count(*) FROM (SELECT 1 FROM trials_fts CROSS JOIN trials t ON t.id = trials_fts.rowid"
+        " WHERE trials_fts MATCH ?" + "".join(" AND " + w for w in where) + " LIMIT ?)"
+    )
+    return store.conn.execute(sql, [fts, *params, cap]).fetchone()[0]
 
 
 _RECRUITING_SITE = ("RECRUITING",)
@@ -541,6 +590,8 @@ def result_as_dict(result: SearchResult) -> dict:
         "per_page": q.per_page,
         "pages": result.pages,
         "relaxed": result.relaxed,
+        "corrected_text": result.corrected_text,
+        "suggestion": result.suggestion,
         "synonyms": result.synonyms,
         "results": [hit_as_dict(h) for h in result.hits],
     }

@@ -219,6 +219,8 @@ def run_sync(
     elif resumed:
         notes.append("Every page was already stored; only finishing up.")
 
+    # New trials bring new words: rebuild the spelling vocabulary once, after the last page.
+    store.refresh_spelling()
     finished_at = utc_now()
     result = SyncResult(
         counts=counts,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
+import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -22,7 +23,7 @@ from . import schema
 from .codec import pack, unpack
 from .sitegeo import site_point
 
-__all__ = ["Store", "Quarantined", "IngestCounts", "QuarantineEntry", "PreparedTrial", "prepare", "OPEN_STATUSES"]
+__all__ = ["Store", "Quarantined", "IngestCounts", "QuarantineEntry", "PreparedTrial", "prepare", "OPEN_STATUSES", "SPELLING_META"]
 
 # When two copies of a trial carry the same last-update date, the richer format wins
 # (API v2 JSON has coordinates and newer fields that the 2023 XML lacks).
@@ -36,6 +37,8 @@ _ID_IN_NAME = re.compile(r"(NCT\d{8})[^/!]*$")
 _PHASE_BIT = {p: 1 << i for i, p in enumerate(PHASES)}
 _INTERVENTION_BIT = {t: 1 << i for i, t in enumerate(INTERVENTION_TYPES)}
 _WORD = re.compile(r"[a-z0-9]{4,}")
+# meta key whose value changes whenever spelling_words is rebuilt (Store.refresh_spelling)
+SPELLING_META = "spelling_words"
 
 
 @dataclass(slots=True)
@@ -437,10 +440,30 @@ class Store:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
 
+    def refresh_spelling(self) -> int:
+        """Rebuild the spelling vocabulary (``spelling_words``) from the trials stored now and
+        return how many words it holds. A load or a sync calls it once, at the end.
+
+        The words come from ``spelling_fts``, which triggers keep in step with every write,
+        so this only copies that index's term list (with each term's trial count) into a small
+        table: about half a second at 560,000 trials, however many of them changed.
+        """
+        with self._lock, self.conn:
+            self.conn.execute("DELETE FROM spelling_words")
+            words = self.conn.execute(schema.FILL_SPELLING_WORDS).rowcount
+            # A new value on every refresh: a corrector built from the old table, in this
+            # process or another one, sees that it changed and rebuilds (cleartrial._spelling).
+            self.conn.execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
+                (SPELLING_META, f"{utc_now()} {uuid.uuid4().hex} {words}"),
+            )
+        return words
+
     def optimize(self) -> None:
         """Merge FTS segments and refresh planner statistics (after a large load)."""
         with self._lock, self.conn:
             self.conn.execute("INSERT INTO trials_fts(trials_fts) VALUES ('optimize')")
+            self.conn.execute("INSERT INTO spelling_fts(spelling_fts) VALUES ('optimize')")
         self.conn.execute("PRAGMA optimize")
 
 
