@@ -33,12 +33,17 @@ def _fetcher():
     return StaticOnly(allowed_protocols={"file"}, fail_on_errors=True)
 
 
-def render_pdf(html: str) -> bytes:
+def render_document(html: str):
+    """The laid-out WeasyPrint document of a sheet page (tests count its pages)."""
     from weasyprint import HTML
 
     # Stylesheet links are "/static/…": resolve them inside the package.
     html = html.replace('href="/static/', f'href="file://{STATIC_DIR}/')
-    return HTML(string=html, base_url=str(STATIC_DIR), url_fetcher=_fetcher()).write_pdf()
+    return HTML(string=html, base_url=str(STATIC_DIR), url_fetcher=_fetcher()).render()
+
+
+def render_pdf(html: str) -> bytes:
+    return render_document(html).write_pdf()
 
 
 def sheet_pdf(request: Request, nct_id: str, near: str = "") -> Response:
