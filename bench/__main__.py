@@ -5,9 +5,13 @@ Parts (all by default):
   search  search latency p50/p95 for ten realistic queries on the real corpus
   scale   the same at registry size: ~560,000 studies made from the real ones (new ids,
           same text), loaded through the real pipeline; database size and peak memory
+  web     `cleartrial serve` (1 and 2 workers) under load: trial page, its JSON twin,
+          search page, home: p50/p95 latency, requests/s, errors (bench/web.py); on the real
+          corpus and, when bench/out holds it, the registry-size corpus
 
 Settings: CLEARTRIAL_SHARED_DATA (default ../shared/data), BENCH_SCALE (studies in the scaled
-corpus, default 560000), BENCH_OUT (default bench/out), BENCH_WORKERS (loader workers).
+corpus, default 560000), BENCH_OUT (default bench/out), BENCH_WORKERS (loader workers),
+BENCH_WEB_* (bench/web.py).
 Each load runs in a fresh subprocess so that its peak memory is its own.
 """
 
@@ -82,7 +86,7 @@ def bench_scale() -> Path:
 
 
 def main(argv: list[str]) -> None:
-    parts = argv or ["load", "search", "scale"]
+    parts = argv or ["load", "search", "scale", "web"]
     for p in (XML_ZIP, JSON_ZIP):
         if not p.exists():
             raise SystemExit(f"{p} not found: set CLEARTRIAL_SHARED_DATA to the shared data folder")
@@ -95,9 +99,20 @@ def main(argv: list[str]) -> None:
         if not real_db.exists():
             _run_child("load", str(real_db), str(XML_ZIP), str(JSON_ZIP))
         bench_search(real_db, "real corpus (6,679 trials)")
+    scaled = OUT / f"scaled-{SCALE}.db"
     if "scale" in parts:
         scaled = bench_scale()
         bench_search(scaled, f"registry-size corpus ({SCALE:,} trials)")
+    if "web" in parts:
+        from bench.web import bench_web, label_for
+
+        if os.environ.get("BENCH_WEB_DBS"):
+            dbs = [Path(p) for p in os.environ["BENCH_WEB_DBS"].split(":") if p]
+        else:
+            if not real_db.exists():
+                _run_child("load", str(real_db), str(XML_ZIP), str(JSON_ZIP))
+            dbs = [real_db] + ([scaled] if scaled.exists() else [])
+        bench_web([(db, label_for(db)) for db in dbs], out=OUT)
 
 
 if __name__ == "__main__":

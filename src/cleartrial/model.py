@@ -306,17 +306,21 @@ _FIELD_NAMES: dict[type, frozenset[str]] = {}
 
 
 def _build(cls: type, data: dict[str, Any]) -> Any:
-    nested = _NESTED.get(cls, {})
     names = _FIELD_NAMES.get(cls)
     if names is None:
         names = _FIELD_NAMES[cls] = frozenset(f.name for f in dataclasses.fields(cls))
-    kwargs: dict[str, Any] = {}
-    for key, value in data.items():
-        if key not in names:
-            continue  # a field a newer version wrote; ignore rather than fail
-        spec = nested.get(key)
-        if spec is not None and value is not None:
-            sub, many = spec
-            value = [_build(sub, v) for v in value] if many else _build(sub, value)
-        kwargs[key] = value
+    nested = _NESTED.get(cls)
+    # Whole dicts at a time rather than key by key: a trial with hundreds of sites is
+    # hundreds of these calls, on every trial page and every search result.
+    if names.issuperset(data):
+        if nested is None:
+            return cls(**data)
+        kwargs = dict(data)
+    else:
+        kwargs = {k: v for k, v in data.items() if k in names}  # a field a newer version wrote: ignored
+    if nested:
+        for key, (sub, many) in nested.items():
+            value = kwargs.get(key)
+            if value is not None:
+                kwargs[key] = [_build(sub, v) for v in value] if many else _build(sub, value)
     return cls(**kwargs)

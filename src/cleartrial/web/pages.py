@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import FileSystemLoader, select_autoescape
 
 from ..errors import InvalidQuery
 from ..geo import Place, geocode
@@ -20,14 +20,16 @@ from .app import TEMPLATE_DIR
 from .mapsvg import site_map
 from .params import AllSitesQuery, NctPath, NearQuery, SearchParams, search_params
 from .relax import relaxations
+from .speed import DictFirstEnvironment, PageCache, trial_version
 
 router = APIRouter()
 
-env = Environment(
+env = DictFirstEnvironment(
     loader=FileSystemLoader(TEMPLATE_DIR),
     autoescape=select_autoescape(["html"], default=True),  # registry text can hold <script>
     trim_blocks=True,
     lstrip_blocks=True,
+    auto_reload=False,  # no stat() of every template on every page; restart to see edits
 )
 env.globals.update(
     PHASE_WORDS=PHASE_WORDS,
@@ -35,11 +37,20 @@ env.globals.update(
     PHASE_CHOICES=[("EARLY_PHASE1", "early1"), ("PHASE1", "1"), ("PHASE2", "2"), ("PHASE3", "3"), ("PHASE4", "4"),
                    ("NA", "na")],
     DEFAULT_RADIUS_MILES=int(DEFAULT_RADIUS_MILES),
+    # The sheet must fit on two pages with room to write: the most important questions
+    # (each list is ordered by importance); the trial page has them all.
+    SHEET_QUESTIONS=8,
 )
 env.filters["urlencode_pairs"] = lambda pairs: urlencode(pairs)
 
 NCT_RE = re.compile(r"^NCT\d{8}$")
 _HTML_HEADERS = {"Cache-Control": "no-store"}  # pages may carry a person's location or age
+
+
+class JSONBytes(Response):
+    """A JSON body already rendered by JSONResponse (from the page cache)."""
+
+    media_type = "application/json"
 
 
 def render(request: Request, template: str, status: int = 200, headers: dict | None = None, **ctx) -> HTMLResponse:
@@ -60,7 +71,7 @@ def _store(request: Request):
 # -- home and search ------------------------------------------------------------------------
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
-def home(request: Request) -> Response:
+async def home(request: Request) -> Response:  # async: no thread hop for a page this small
     return render(request, "home.html", params=SearchParams(), page=None)
 
 
@@ -135,13 +146,52 @@ def _not_found(request: Request, nct_id: str, suffix: str) -> Response:
                   status_code=404, params=SearchParams(q=nct_id), registry_url=views.CTGOV_STUDY_URL.format(nct_id))
 
 
-@router.get("/trials/{nct_id}.json", summary="One trial in plain words (JSON twin of the trial page)", tags=["pages"],
-            response_model=TrialPage, responses=error_responses(301, 302, 400, 404, 422))
-def trial_json(request: Request, nct_id: NctPath, near: NearQuery = "", all_sites: AllSitesQuery = "") -> Response:
-    trial, response = _trial_or_response(request, nct_id, ".json")
+def _page_cache(request: Request) -> PageCache:
+    state = request.app.state
+    cache = getattr(state, "page_cache", None)
+    if cache is None:
+        cache = state.page_cache = PageCache()
+    return cache
+
+
+def _cached_trial_page(request: Request, kind: str, nct_id: str, suffix: str, near: str, all_sites: str,
+                       make, response_class: type[Response]) -> Response:
+    """A trial page (or its JSON twin) from the page cache, else made by ``make(trial)`` and kept.
+
+    A kept page is shown while the trial's row is unchanged (``speed.trial_version``), so a
+    trial page may show only what comes from that row, the request and data fixed while the
+    server runs (templates, gazetteer). A page that starts showing anything else stored (say,
+    cached plain-language criteria) must add it to the version.
+
+    The trial routes are ``async``: they run on the event loop instead of being handed to a
+    worker thread, which costs more than a cached page (one indexed row read and a dict
+    lookup). A page made afresh is a millisecond or two of Python (the GIL would serialise
+    it in a thread anyway) and one read of one row.
+    """
+    cache = _page_cache(request)
+    key = (kind, nct_id, near, all_sites == "1")
+    # The version is read before the trial: a trial rewritten in between is kept under the
+    # older version, so it is simply made again next time.
+    version = trial_version(_store(request), nct_id) if len(near) <= 200 else None
+    body = cache.get(key, version, views.copy_age_words)
+    if body is not None:
+        return response_class(body, headers=_HTML_HEADERS)
+    trial, response = _trial_or_response(request, nct_id, suffix)
     if response is not None:
         return response
-    return JSONResponse(views.trial_page(trial, place=_place(near), all_sites=all_sites == "1"), headers=_HTML_HEADERS)
+    page, response = make(trial)
+    cache.put(key, version, page["header"]["our_copy"], page["header"]["our_copy_age_words"], response.body)
+    return response
+
+
+@router.get("/trials/{nct_id}.json", summary="One trial in plain words (JSON twin of the trial page)", tags=["pages"],
+            response_model=TrialPage, responses=error_responses(301, 302, 400, 404, 422))
+async def trial_json(request: Request, nct_id: NctPath, near: NearQuery = "", all_sites: AllSitesQuery = "") -> Response:
+    def make(trial):
+        page = views.trial_page(trial, place=_place(near), all_sites=all_sites == "1")
+        return page, JSONResponse(page, headers=_HTML_HEADERS)
+
+    return _cached_trial_page(request, "json", nct_id, ".json", near, all_sites, make, JSONBytes)
 
 
 @router.get("/trials/{nct_id}.pdf", include_in_schema=False)
@@ -152,14 +202,20 @@ def trial_pdf(request: Request, nct_id: str, near: str = "") -> Response:
 
 
 @router.get("/trials/{nct_id}", response_class=HTMLResponse, include_in_schema=False)
-def trial_html(request: Request, nct_id: str, near: str = "", all_sites: str = "") -> Response:
-    trial, response = _trial_or_response(request, nct_id, "")
-    if response is not None:
-        return response
-    place = _place(near[:200])
-    page = views.trial_page(trial, place=place, all_sites=all_sites == "1")
-    return render(request, "trial.html", t=page, near=near, params=SearchParams(near=near),
-                  site_map=site_map(page["sites"]["list"], place))
+async def trial_html(request: Request) -> Response:
+    # The path and query are read here rather than declared as parameters: FastAPI's checking
+    # of declared parameters costs more than serving a cached page, and all three are plain
+    # text (the last of a repeated parameter wins, as it would when declared).
+    nct_id = request.path_params["nct_id"]
+    near, all_sites = request.query_params.get("near", ""), request.query_params.get("all_sites", "")
+
+    def make(trial):
+        place = _place(near[:200])
+        page = views.trial_page(trial, place=place, all_sites=all_sites == "1")
+        return page, render(request, "trial.html", t=page, near=near, params=SearchParams(near=near),
+                            site_map=site_map(page["sites"]["list"], place))
+
+    return _cached_trial_page(request, "html", nct_id, "", near, all_sites, make, HTMLResponse)
 
 
 @router.get("/trials/{nct_id}/sheet", response_class=HTMLResponse, include_in_schema=False)

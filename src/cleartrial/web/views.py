@@ -164,6 +164,12 @@ def _sorted_sites(trial: Trial, place: Place | None) -> list[dict]:
     return sites
 
 
+def copy_age_words(copied_at: str | None, now: datetime | None = None) -> str | None:
+    """How old our copy is, in words ("3 days ago"): the trial page's one phrase that depends
+    on the time it is rendered (web.speed.PageCache checks it)."""
+    return _days_ago(copied_at, now or datetime.now(timezone.utc))
+
+
 def trial_page(trial: Trial, *, place: Place | None = None, all_sites: bool = False,
                now: datetime | None = None) -> dict:
     now = now or datetime.now(timezone.utc)
