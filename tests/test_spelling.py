@@ -182,8 +182,9 @@ def version1_db(tmp_path, monkeypatch):
 
 def test_a_version_1_database_upgrades_with_its_vocabulary(version1_db):
     with Store(version1_db) as s:
-        assert s.schema_version == 2
-        assert s.conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        # Upgraded to the newest schema (2 added the spelling tables; later ones add others).
+        assert s.schema_version == len(schema.MIGRATIONS) >= 2
+        assert s.conn.execute("PRAGMA user_version").fetchone()[0] == len(schema.MIGRATIONS)
         assert vocabulary_table(s) == SMALL_VOCABULARY  # the trials already there
         r = search(s, SearchQuery("diabtes"))
         assert r.corrected_text == "diabetes"
@@ -193,7 +194,7 @@ def test_a_version_1_database_upgrades_with_its_vocabulary(version1_db):
         s.refresh_spelling()
         assert vocabulary_table(s)["narcolepsy"] == 1
     with Store(version1_db) as s:  # opening again changes nothing
-        assert s.schema_version == 2 and vocabulary_table(s)["diabetes"] == 2
+        assert s.schema_version == len(schema.MIGRATIONS) and vocabulary_table(s)["diabetes"] == 2
 
 
 def test_a_version_1_database_opened_read_only_searches_without_corrections(version1_db):

@@ -43,6 +43,41 @@ def test_newer_schema_is_refused(tmp_path):
         Store(path)
 
 
+def test_a_version_2_database_upgrades_to_3_with_the_llm_cache(tmp_path, monkeypatch):
+    path = tmp_path / "v2.db"
+    with monkeypatch.context() as m:
+        m.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:2])
+        with Store(path) as s:
+            s.ingest([make_trial()])
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'llm_plain'").fetchall()
+    conn.close()
+    with Store(path) as s:
+        assert s.schema_version == 3 == len(schema.MIGRATIONS)
+        assert s.get_trial("NCT01234567").brief_title == "Aspirin for headache"  # the data survived
+        cols = [r[1] for r in s.conn.execute("PRAGMA table_info(llm_plain)")]
+        assert cols == ["source_hash", "model", "prompt_version", "result", "accepted", "rejected", "created_at"]
+        assert s.get_llm_plain("h" * 64, "v1") is None
+        s.put_llm_plain("h" * 64, "m", "v1", {"rewrites": []}, accepted=0, rejected=3)
+        s.put_llm_plain("h" * 64, "m", "v1", {"rewrites": [1]}, accepted=1, rejected=2)  # replaces
+        e = s.get_llm_plain("h" * 64, "v1", "m")
+        assert (e.result, e.accepted, e.rejected) == ({"rewrites": [1]}, 1, 2) and e.created_at
+        # Another prompt version or model is another key.
+        assert s.get_llm_plain("h" * 64, "v2", "m") is None and s.get_llm_plain("h" * 64, "v1", "n") is None
+        assert s.get_llm_plain("h" * 64, "v1").model == "m"  # model None: any model
+    with Store(path) as s:  # opening again changes nothing
+        assert s.schema_version == 3 and s.get_llm_plain("h" * 64, "v1", "m").accepted == 1
+
+
+def test_iter_nct_ids_by_status(store):
+    store.ingest([make_trial(nct="NCT00000009", overall_status="COMPLETED"),
+                  make_trial(nct="NCT01234567", overall_status="RECRUITING")])
+    assert list(store.iter_nct_ids()) == ["NCT00000009", "NCT01234567"]
+    assert list(store.iter_nct_ids(["RECRUITING"])) == ["NCT01234567"]
+    assert list(store.iter_nct_ids(["COMPLETED", "RECRUITING"])) == ["NCT00000009", "NCT01234567"]
+
+
 def test_insert_then_same_record_is_unchanged(store):
     assert store.ingest([make_trial()]) == IngestCounts(new=1)
     assert store.ingest([make_trial()]) == IngestCounts(unchanged=1)

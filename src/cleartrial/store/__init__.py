@@ -23,7 +23,7 @@ from . import schema
 from .codec import pack, unpack
 from .sitegeo import site_point
 
-__all__ = ["Store", "Quarantined", "IngestCounts", "QuarantineEntry", "PreparedTrial", "prepare", "OPEN_STATUSES", "SPELLING_META"]
+__all__ = ["Store", "Quarantined", "IngestCounts", "QuarantineEntry", "PreparedTrial", "prepare", "OPEN_STATUSES", "SPELLING_META", "LLMPlainEntry"]
 
 # When two copies of a trial carry the same last-update date, the richer format wins
 # (API v2 JSON has coordinates and newer fields that the 2023 XML lacks).
@@ -78,6 +78,19 @@ class IngestCounts:
 
     def as_dict(self) -> dict[str, int]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass(slots=True)
+class LLMPlainEntry:
+    """One cached LLM rewrite of a trial's criteria (table ``llm_plain``, schema version 3)."""
+
+    source_hash: str
+    model: str
+    prompt_version: str
+    result: dict  # the accepted rewrites, as plain_cache writes them
+    accepted: int
+    rejected: int
+    created_at: str
 
 
 def phase_mask(phases: Iterable[str]) -> int:
@@ -382,8 +395,17 @@ class Store:
         ).fetchone()
         return (row[0], unpack(row[1])) if row else None
 
-    def iter_nct_ids(self) -> Iterator[str]:
-        for (nct,) in self.conn.execute("SELECT nct_id FROM trials ORDER BY nct_id"):
+    def iter_nct_ids(self, statuses: Iterable[str] | None = None) -> Iterator[str]:
+        """Every stored NCT id in order; with ``statuses``, only trials in one of them."""
+        wanted = list(statuses or [])
+        if not wanted:
+            rows = self.conn.execute("SELECT nct_id FROM trials ORDER BY nct_id")
+        else:
+            marks = ",".join("?" * len(wanted))
+            rows = self.conn.execute(
+                f"SELECT nct_id FROM trials WHERE overall_status IN ({marks}) ORDER BY nct_id", wanted
+            )
+        for (nct,) in rows:
             yield nct
 
     def count(self) -> int:
@@ -439,6 +461,39 @@ class Store:
     def get_meta(self, key: str) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
+
+    # -- cached LLM rewrites (schema version 3) ------------------------------------------------
+    def get_llm_plain(self, source_hash: str, prompt_version: str, model: str | None = None) -> LLMPlainEntry | None:
+        """The cached rewrite for this criteria text and prompt version, from ``model``, or
+        (model None) the newest from any model. None when there is none."""
+        sql = ("SELECT source_hash, model, prompt_version, result, accepted, rejected, created_at"
+               " FROM llm_plain WHERE source_hash = ? AND prompt_version = ?")
+        args: tuple = (source_hash, prompt_version)
+        if model is not None:
+            sql += " AND model = ?"
+            args += (model,)
+        sql += " ORDER BY created_at DESC, model LIMIT 1"
+        try:
+            row = self.conn.execute(sql, args).fetchone()
+        except sqlite3.OperationalError as exc:
+            # A database opened read-only before it was upgraded has no such table: that
+            # means "nothing cached", not a broken page.
+            if "no such table" in str(exc):
+                return None
+            raise
+        if row is None:
+            return None
+        return LLMPlainEntry(row[0], row[1], row[2], orjson.loads(row[3]), row[4], row[5], row[6])
+
+    def put_llm_plain(self, source_hash: str, model: str, prompt_version: str, result: dict,
+                      *, accepted: int, rejected: int) -> None:
+        """Store (or replace) the accepted rewrite for this criteria text, model and prompt."""
+        with self._lock, self.conn:
+            self.conn.execute(
+                "INSERT OR REPLACE INTO llm_plain(source_hash, model, prompt_version, result, accepted,"
+                " rejected, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (source_hash, model, prompt_version, orjson.dumps(result).decode(), accepted, rejected, utc_now()),
+            )
 
     def refresh_spelling(self) -> int:
         """Rebuild the spelling vocabulary (``spelling_words``) from the trials stored now and

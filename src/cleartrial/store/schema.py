@@ -166,6 +166,25 @@ MIGRATIONS: list[str] = [
     INSERT INTO spelling_words(word, trials) SELECT term, doc FROM spelling_terms
         WHERE length(term) >= 3 AND term NOT GLOB '*[^a-z]*';
     """,
+    # 3: plain-English rewrites of eligibility criteria from an optional LLM, accepted ones only
+    """
+    -- What an LLM wrote for a trial's criteria and the faithfulness check accepted
+    -- (explain/llm.py, plain_cache.py). Keyed by what the answer depends on: the criteria text
+    -- (its SHA-256, so a changed record misses the cache and is recomputed), the model, and
+    -- the prompt version (a new prompt recomputes everything). Not tied to trials.id: two
+    -- trials with the same criteria text share a row, and a trial reloaded with the same text
+    -- keeps it. Pages only ever read this table; `cleartrial explain --all` writes it.
+    CREATE TABLE llm_plain (
+        source_hash TEXT NOT NULL,                     -- sha256 hex of Eligibility.criteria
+        model TEXT NOT NULL,
+        prompt_version TEXT NOT NULL,
+        result TEXT NOT NULL,                          -- JSON: the accepted rewrites
+        accepted INTEGER NOT NULL,                     -- criteria whose rewrite passed the check
+        rejected INTEGER NOT NULL,                     -- criteria whose rewrite failed it
+        created_at TEXT NOT NULL,                      -- UTC ISO timestamp
+        PRIMARY KEY (source_hash, model, prompt_version)
+    ) WITHOUT ROWID;
+    """,
 ]
 
 # What Store.refresh_spelling writes into spelling_words (migration 2 fills it the same way;
