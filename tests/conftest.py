@@ -9,6 +9,11 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 
+# Trial pages look their drugs up at openFDA on first view. Tests never reach the real service:
+# set here, at import, so that apps created while modules are collected see it too. The drug
+# safety tests point the web app and the client at a local fake (tests/fake_openfda.py).
+os.environ["CLEARTRIAL_OPENFDA_URL"] = "off"
+
 
 def shared_data_path() -> Path:
     """The shared data folder: $CLEARTRIAL_SHARED_DATA, else ../shared/data beside the repo."""

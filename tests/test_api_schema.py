@@ -40,6 +40,7 @@ PLACEBO_TRIAL = "NCT05809934"  # recruiting, placebo arm, 148 sites with coordin
 MERGED_ID, CURRENT_ID = "NCT00000109", "NCT00005112"  # an old id the registry merged into another
 SEARCH_OPERATIONS = ("/api/v1/search", "/search.json")
 TRIAL_OPERATIONS = ("/api/v1/trials/{nct_id}", "/trials/{nct_id}.json")
+DRUG_OPERATIONS = ("/trials/{nct_id}/drug-safety.json", "/api/v1/drugs/{name}")  # tests/test_fda_web.py
 
 
 def error_body_is_actionable_json(ctx, response, case):
@@ -200,7 +201,8 @@ def test_openapi_document_is_valid_openapi_3(client):
 def test_openapi_document_describes_parameters_errors_and_statuses(client):
     doc = client.get("/api/v1/openapi.json").json()
     operations = {path: ops["get"] for path, ops in doc["paths"].items()}
-    assert set(operations) == {*SEARCH_OPERATIONS, *TRIAL_OPERATIONS, "/api/v1/about", "/about.json"}
+    assert set(operations) == {*SEARCH_OPERATIONS, *TRIAL_OPERATIONS, "/api/v1/about", "/about.json",
+                               *DRUG_OPERATIONS}
     for path in SEARCH_OPERATIONS:
         params = {p["name"]: p for p in operations[path]["parameters"]}
         assert set(params) == {"q", "near", "radius_miles", "status", "age", "sex", "phase", "study_type",
@@ -217,6 +219,8 @@ def test_openapi_document_describes_parameters_errors_and_statuses(client):
     expected = {path: {"200", "400", "422"} for path in SEARCH_OPERATIONS}
     expected.update({path: {"200", "301", "302", "400", "404", "422"} for path in TRIAL_OPERATIONS})
     expected.update({"/api/v1/about": {"200"}, "/about.json": {"200"}})
+    expected.update({"/trials/{nct_id}/drug-safety.json": {"200", "301", "302", "400", "404", "422"},
+                     "/api/v1/drugs/{name}": {"200", "400", "404", "422"}})
     for path, op in operations.items():
         assert set(op["responses"]) == expected[path], path
         for status, response in op["responses"].items():
@@ -230,7 +234,7 @@ def test_response_models_are_exact(client):
     """Exact models are what give the schema check its teeth: a renamed or extra key fails."""
     schemas = client.get("/api/v1/openapi.json").json()["components"]["schemas"]
     for name in ("SearchResponse", "SearchEcho", "TrialCard", "TrialPage", "PageSite", "TrialResponse", "Trial",
-                 "Site", "AboutResponse", "ErrorDetail"):
+                 "Site", "AboutResponse", "ErrorDetail", "DrugSafetySection", "DrugWords", "DrugResponse"):
         model = schemas[name]
         assert model["additionalProperties"] is False, name
         assert set(model["required"]) == set(model["properties"]), name

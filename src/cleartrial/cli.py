@@ -454,5 +454,9 @@ def serve(
                 access_log=False, server_header=False, log_level="warning")
 
 
+from .cli_fda import fda_app  # noqa: E402  (its commands use the helpers above)
+
+app.add_typer(fda_app, name="fda")
+
 if __name__ == "__main__":
     app()

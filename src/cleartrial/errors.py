@@ -36,3 +36,20 @@ class CtgovAPIError(CleartrialError):
 
 class NoNetwork(CtgovAPIError):
     """The API could not be reached at all (no internet, DNS failure, refused connection)."""
+
+
+class FdaAPIError(CleartrialError):
+    """openFDA refused a request or kept failing after retries."""
+
+    def __init__(self, message: str, *, status_code: int | None = None, url: str | None = None):
+        super().__init__(message)
+        self.status_code = status_code
+        self.url = url
+
+
+class FdaNoNetwork(FdaAPIError):
+    """openFDA could not be reached at all (no internet, DNS failure, refused connection)."""
+
+
+class FdaLimitReached(FdaAPIError):
+    """This process has used up openFDA's daily request allowance (1,000 a day without a key)."""

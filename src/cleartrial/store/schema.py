@@ -185,6 +185,22 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (source_hash, model, prompt_version)
     ) WITHOUT ROWID;
     """,
+    # 4: openFDA answers (drug label highlights and FAERS counts) per drug name, with a time-to-live
+    """
+    -- What openFDA said about one drug name (fda/cache.py): the parts of its label a page
+    -- shows and the FAERS report counts, or that it has no label under that name. Pages read
+    -- this table and never wait on the FDA; `cleartrial fda refresh` and a page's first view
+    -- write it. Keyed by the normalised name we looked up (fda/names.py), not by trial: every
+    -- trial naming "zolpidem" shares one row. An expired row is still shown (with its date)
+    -- until a new answer replaces it.
+    CREATE TABLE fda_drugs (
+        name TEXT PRIMARY KEY,                         -- normalised drug name, e.g. 'zolpidem'
+        found INTEGER NOT NULL,                        -- 1: a label matched; 0: no FDA label
+        data BLOB,                                     -- zstd(orjson(fda.lookup.fetch())) when found
+        fetched_at TEXT NOT NULL,                      -- UTC ISO time of openFDA's answer
+        expires_at TEXT NOT NULL                       -- UTC ISO time after which to ask again
+    ) WITHOUT ROWID;
+    """,
 ]
 
 # What Store.refresh_spelling writes into spelling_words (migration 2 fills it the same way;

@@ -121,10 +121,11 @@ def create_app(db_path: str | Path) -> FastAPI:
     app.add_middleware(_PrivacyLog)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
-    from . import api, pages  # noqa: E402  (routes need the app's state helpers)
+    from . import api, drug_routes, pages  # noqa: E402  (routes need the app's state helpers)
 
     app.include_router(api.router)
     app.include_router(pages.router)
+    drug_routes.install(app)  # drug safety: FDA service, section, its twin, /api/v1/drugs
     _install_error_handlers(app)
     return app
 
