@@ -40,6 +40,8 @@ PLACEBO_TRIAL = "NCT05809934"  # recruiting, placebo arm, 148 sites with coordin
 MERGED_ID, CURRENT_ID = "NCT00000109", "NCT00005112"  # an old id the registry merged into another
 SEARCH_OPERATIONS = ("/api/v1/search", "/search.json")
 TRIAL_OPERATIONS = ("/api/v1/trials/{nct_id}", "/trials/{nct_id}.json")
+# One trial's questions and participation facts (explain/participation.py): no query parameters.
+PARTICIPATION_OPERATIONS = ("/api/v1/trials/{nct_id}/questions", "/api/v1/trials/{nct_id}/participation")
 DRUG_OPERATIONS = ("/trials/{nct_id}/drug-safety.json", "/api/v1/drugs/{name}")  # tests/test_fda_web.py
 
 
@@ -140,6 +142,20 @@ def test_trial_pages_survive_edge_values(app, path):
     run()
 
 
+@pytest.mark.parametrize("path", PARTICIPATION_OPERATIONS)
+def test_participation_operations_survive_edge_values(app, path):
+    ids = st.sampled_from([PLACEBO_TRIAL, PLACEBO_TRIAL.lower(), MERGED_ID, "NCT99999999", "NCT123", "💊", "x" * 64,
+                           "x" * 65, "%00", "\x00", PLACEBO_TRIAL + "\x00", "NCT0580993 ", "..", "İ"])
+
+    @given(ids)
+    @settings(max_examples=20, derandomize=True, database=None, deadline=None,
+              suppress_health_check=[HealthCheck.too_slow])
+    def run(nct_id):
+        call_and_check(app, path, nct_id=nct_id)
+
+    run()
+
+
 # -- hand-picked requests that find things ----------------------------------------------------
 
 def _sample_ids(db_path, per_format: int) -> list[str]:
@@ -157,7 +173,7 @@ def test_real_trials_match_the_documented_shapes(app, loaded_db):
     ids = _sample_ids(loaded_db[0], per_format=60)
     assert len(ids) >= 100
     for nct_id in ids:
-        for path in TRIAL_OPERATIONS:
+        for path in TRIAL_OPERATIONS + PARTICIPATION_OPERATIONS:
             assert call_and_check(app, path, nct_id=nct_id).status_code == 200, nct_id
     for query in ({"near": "Boston, MA"}, {"near": "Boston, MA", "all_sites": "1"}, {"near": "Tokyo, Japan"}):
         for path in TRIAL_OPERATIONS:
@@ -202,7 +218,7 @@ def test_openapi_document_describes_parameters_errors_and_statuses(client):
     doc = client.get("/api/v1/openapi.json").json()
     operations = {path: ops["get"] for path, ops in doc["paths"].items()}
     assert set(operations) == {*SEARCH_OPERATIONS, *TRIAL_OPERATIONS, "/api/v1/about", "/about.json",
-                               *DRUG_OPERATIONS}
+                               *DRUG_OPERATIONS, *PARTICIPATION_OPERATIONS}
     for path in SEARCH_OPERATIONS:
         params = {p["name"]: p for p in operations[path]["parameters"]}
         assert set(params) == {"q", "near", "radius_miles", "status", "age", "sex", "phase", "study_type",
@@ -218,6 +234,7 @@ def test_openapi_document_describes_parameters_errors_and_statuses(client):
     assert detail["properties"]["message"]["minLength"] == 1
     expected = {path: {"200", "400", "422"} for path in SEARCH_OPERATIONS}
     expected.update({path: {"200", "301", "302", "400", "404", "422"} for path in TRIAL_OPERATIONS})
+    expected.update({path: {"200", "301", "302", "400", "404", "422"} for path in PARTICIPATION_OPERATIONS})
     expected.update({"/api/v1/about": {"200"}, "/about.json": {"200"}})
     expected.update({"/trials/{nct_id}/drug-safety.json": {"200", "301", "302", "400", "404", "422"},
                      "/api/v1/drugs/{name}": {"200", "400", "404", "422"}})
@@ -234,7 +251,8 @@ def test_response_models_are_exact(client):
     """Exact models are what give the schema check its teeth: a renamed or extra key fails."""
     schemas = client.get("/api/v1/openapi.json").json()["components"]["schemas"]
     for name in ("SearchResponse", "SearchEcho", "TrialCard", "TrialPage", "PageSite", "TrialResponse", "Trial",
-                 "Site", "AboutResponse", "ErrorDetail", "DrugSafetySection", "DrugWords", "DrugResponse"):
+                 "Site", "AboutResponse", "ErrorDetail", "DrugSafetySection", "DrugWords", "DrugResponse",
+                 "Questions", "QuestionWords", "ParticipationResponse", "ParticipationFactWords", "Involves"):
         model = schemas[name]
         assert model["additionalProperties"] is False, name
         assert set(model["required"]) == set(model["properties"]), name

@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cleartrial.explain import coordinator_questions, doctor_questions
+from cleartrial.explain.questions import SECTIONS
 from cleartrial.model import (
     Age,
     Arm,
@@ -191,7 +192,7 @@ def test_coordinator_questions_name_this_trials_facts():
     assert by_text(qs, "run by Acme Pharma").why == "The record names the lead sponsor: Acme Pharma (a company)."
     assert by_text(qs, "For the main measurement the record says \u201cWeek 12\u201d")
     tests = by_text(qs, "involve")
-    assert tests.text == "What do the biopsies and blood tests involve, and how many of them will I have?"
+    assert tests.text == "What do the blood tests and biopsies involve, and how many of them will I have?"
     assert "\u201cSkin biopsy thickness\u201d" in tests.why and "\u201cSerum drug level\u201d" in tests.why
     call = by_text(qs, "should I call Jane Roe (555-0100)")
     assert call.why == "The record lists Jane Roe as a central contact for the study."
@@ -259,9 +260,12 @@ def test_real_crossover_and_observational(corpus):
 
 def test_all_real_trials_get_questions_with_reasons(corpus):
     for t in corpus.values():
-        for q in doctor_questions(t) + coordinator_questions(t):
+        doctor, coordinator = doctor_questions(t), coordinator_questions(t)  # each list once per trial
+        assert len(doctor) <= 10 and len(coordinator) <= 10
+        for q in doctor + coordinator:
             assert q.text.strip() and q.why.strip()
-            assert len(doctor_questions(t)) <= 10 and len(coordinator_questions(t)) <= 10
+            assert q.section in SECTIONS, q
+            assert all(f.strip() for f in q.facts), q
 
 
 @pytest.fixture(scope="module")

@@ -377,6 +377,40 @@ def stats(json_out: bool = typer.Option(False, "--json", help="Print as JSON."))
 
 
 @app.command()
+def questions(
+    nct_id: str = typer.Argument(..., help="NCT id, like NCT05850520."),
+    json_out: bool = typer.Option(False, "--json", help="Print as JSON (the same shape as /api/v1/trials/{nct_id}/questions)."),
+) -> None:
+    """Questions to ask your doctor and the trial coordinator, each with the record's words it rests on."""
+    from .explain.questions import question_lists
+    from .model import NCT_ID_RE
+
+    nct = nct_id.strip().upper()
+    if not NCT_ID_RE.match(nct):
+        _fail(f'"{nct_id}" is not an NCT id. They look like NCT00000102: NCT and 8 digits.', code=2)
+    with _open_store(must_exist=True) as store:
+        trial = store.get_trial(nct)
+    if trial is None:
+        _fail(f"{nct} is not in this database ({state.db}). Load or sync it first.")
+    if trial.nct_id != nct:
+        console.print(f"{nct} was merged by the registry into {trial.nct_id}; showing that record.")
+    lists = question_lists(trial)
+    if json_out:
+        _emit_json(lists)
+        return
+    out.print(f"[bold]{trial.brief_title or trial.nct_id}[/]  [dim]{trial.nct_id}[/]", highlight=False)
+    out.print("A starting point for a conversation. Asking is not a sign that you qualify or that you should join.")
+    for name, title in (("doctor", "Questions for your doctor"), ("coordinator", "Questions for the trial coordinator")):
+        out.print(f"\n[bold]{title}[/]")
+        for i, q in enumerate(lists[name], 1):
+            out.print(f"{i:>2}. {q['text']}", highlight=False, markup=False)
+            out.print(f"    Why ask: {q['why']}", style="dim", highlight=False, markup=False)
+            for fact in q["facts"]:
+                out.print(f"    From the record: {fact}", style="dim", highlight=False, markup=False)
+    out.print(f"\nThe trial page: /trials/{trial.nct_id}  (each question links to the part it comes from)")
+
+
+@app.command()
 def quarantine(
     json_out: bool = typer.Option(False, "--json", help="Print as JSON."),
     show_origin: Optional[str] = typer.Option(None, "--show", help="Print the raw bytes of one quarantined record."),

@@ -1,4 +1,4 @@
-"""Explain one trial to a patient: its design in plain words, and questions to ask.
+"""Explain one trial to a patient: its design in plain words, what taking part involves, and questions to ask.
 
 Everything here reads a :class:`~cleartrial.model.Trial` and nothing else (never the store,
 search or web layers), and says only what the record supports: each sentence carries the
@@ -9,15 +9,19 @@ person that they qualify.
 from __future__ import annotations
 
 from .design import Fact, design_facts, placebo_chance, study_dates, study_length, what_is_tested
-from .questions import Question, coordinator_questions, doctor_questions
+from .participation import ParticipationFact, participation_facts
+from .questions import Question, coordinator_questions, doctor_questions, question_lists
 
 __all__ = [
     "Fact",
+    "ParticipationFact",
     "Question",
     "coordinator_questions",
     "design_facts",
     "doctor_questions",
+    "participation_facts",
     "placebo_chance",
+    "question_lists",
     "study_dates",
     "study_length",
     "what_is_tested",

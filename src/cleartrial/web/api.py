@@ -16,6 +16,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..explain.participation import GROUP_TITLES, KIND_GROUP, participation_facts
+from ..explain.questions import question_lists
 from ..model import Trial, to_dict
 from ..search import search
 from . import views
@@ -269,14 +271,69 @@ class Outcomes(_Exact):
     other: list[OutcomeWords]
 
 
+# The trial page sections a question can link to (their ids: /trials/{nct_id}#involves).
+Section = Literal["glance", "who", "happens", "involves", "measure", "where", "runs"]
+ParticipationKind = Literal[tuple(KIND_GROUP)]  # explain/participation.py's kinds, in page order
+ParticipationGroup = Literal[tuple(GROUP_TITLES)]
+
+
 class QuestionWords(_Exact):
     text: str
     why: str = Field(description="The fact in the record behind the question.")
+    facts: list[str] = Field(description="The record's own words the question rests on (a sentence, or a field as "
+                                         '"Name: value"); empty for a general question.')
+    section: Section = Field(description="The id of the trial page section it links to (/trials/{nct_id}#section).")
 
 
 class Questions(_Exact):
     doctor: list[QuestionWords]
     coordinator: list[QuestionWords]
+
+
+class ParticipationFactWords(_Exact):
+    kind: ParticipationKind
+    value: str = Field(description="The fact in plain words.")
+    source_text: str = Field(description='The record\'s own words it came from: a sentence (whitespace made single '
+                                         'spaces, a long one cut around the match with "…"), or a field as "Name: value".')
+
+
+class InvolvesGroup(_Exact):
+    id: ParticipationGroup
+    title: str
+    facts: list[ParticipationFactWords]
+
+
+class TimelineBar(_Exact):
+    title: str
+    words: str = Field(description='The length as the record states it ("up to 64 weeks").')
+    x: int
+    y: int
+    width: int
+    height: int
+    label_y: int
+    text: str = Field(description="The bar in words (the drawing's text equivalent).")
+
+
+class Timeline(_Exact):
+    """Geometry of the page's timeline drawing (SVG user units); null when no length is stated."""
+
+    width: int
+    height: int
+    label_x: int
+    bar_x: int
+    bars: list[TimelineBar] = Field(min_length=1)
+
+
+class Involves(_Exact):
+    groups: list[InvolvesGroup] = Field(description="Participation facts by topic; design facts already listed under "
+                                                    "study.design are left out.")
+    not_stated: list[str] = Field(description="What the record does not say, in words (ask the study team).")
+    timeline: Timeline | None
+
+
+class ParticipationResponse(_Exact):
+    facts: list[ParticipationFactWords] = Field(description="Every participation fact read from the record "
+                                                            "(docs/web.md, *Participation facts*).")
 
 
 class ContactWords(_Exact):
@@ -344,6 +401,7 @@ class TrialPage(_Exact):
     who_can_join: WhoCanJoin
     study: StudyWords
     outcomes: Outcomes
+    involves: Involves = Field(description='"What taking part involves": time, visits, tests, medicines, costs.')
     questions: Questions
     sites: Sites
     contacts: Contacts
@@ -409,6 +467,36 @@ def api_trial(request: Request, nct_id: NctPath, near: NearQuery = "", all_sites
     # no-store: with ?near= the answer carries a person's location (the twin says so too).
     return JSONResponse({"nct_id": trial.nct_id, "page": page, "record": to_dict(trial)},
                         headers={"Cache-Control": "no-store"})
+
+
+@router.get(
+    "/trials/{nct_id}/questions",
+    response_model=Questions,
+    responses=error_responses(301, 302, 400, 404, 422),
+    summary="Questions for the doctor and the trial coordinator, each with the record's words it rests on",
+)
+def api_questions(request: Request, nct_id: NctPath) -> Response:
+    from .pages import _trial_or_response  # see api_trial
+
+    trial, response = _trial_or_response(request, nct_id, "/questions", prefix="/api/v1/trials/")
+    if response is not None:
+        return response
+    return JSONResponse(question_lists(trial))
+
+
+@router.get(
+    "/trials/{nct_id}/participation",
+    response_model=ParticipationResponse,
+    responses=error_responses(301, 302, 400, 404, 422),
+    summary="What taking part involves: facts read from the record, each with its source text",
+)
+def api_participation(request: Request, nct_id: NctPath) -> Response:
+    from .pages import _trial_or_response  # see api_trial
+
+    trial, response = _trial_or_response(request, nct_id, "/participation", prefix="/api/v1/trials/")
+    if response is not None:
+        return response
+    return JSONResponse({"facts": [f.as_dict() for f in participation_facts(trial)]})
 
 
 @router.get("/about", response_model=AboutResponse, summary="What the database holds and how fresh it is")

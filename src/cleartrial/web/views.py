@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from ..explain import design, questions
+from ..explain import design, participation, questions
 from ..geo import Place, haversine_miles
 from ..model import Contact, Trial
 from ..search import SearchHit, SearchResult
@@ -22,6 +22,7 @@ from ..words import (
     status_words,
     who_can_join,
 )
+from .involves import involves_section
 
 CTGOV_STUDY_URL = "https://clinicaltrials.gov/study/{}"
 SITES_SHOWN = 50  # the rest behind "show all sites": some trials list over 1,000
@@ -184,6 +185,7 @@ def trial_page(trial: Trial, *, place: Place | None = None, all_sites: bool = Fa
     length = design.study_length(trial)
     dates = design.study_dates(trial)
     tested = design.what_is_tested(trial)
+    taking_part = participation.participation_facts(trial)  # read once: the section and the questions use it
 
     return {
         "nct_id": trial.nct_id,
@@ -250,10 +252,8 @@ def trial_page(trial: Trial, *, place: Place | None = None, all_sites: bool = Fa
             for kind, outs in (("primary", trial.primary_outcomes), ("secondary", trial.secondary_outcomes),
                                ("other", trial.other_outcomes))
         },
-        "questions": {
-            "doctor": [{"text": q.text, "why": q.why} for q in questions.doctor_questions(trial)],
-            "coordinator": [{"text": q.text, "why": q.why} for q in questions.coordinator_questions(trial)],
-        },
+        "involves": involves_section(taking_part),
+        "questions": questions.question_lists(trial, taking_part),
         "sites": {
             "total": len(sites),
             "open": open_sites,
