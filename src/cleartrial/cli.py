@@ -353,6 +353,159 @@ def _print_trial(t) -> None:
 
 
 @app.command()
+def explain(
+    nct_id: Optional[str] = typer.Argument(None, help="NCT id of the trial to explain, like NCT00000102."),
+    all_trials: bool = typer.Option(False, "--all", help="Precompute LLM rewrites for many trials (needs CLEARTRIAL_LLM_URL)."),
+    status: Optional[list[str]] = typer.Option(None, "--status", help="With --all: only trials with this overall status; repeat for several."),
+    limit: Optional[int] = typer.Option(None, "--limit", help="With --all: send at most this many trials to the model (cached ones do not count)."),
+    json_out: bool = typer.Option(False, "--json", help="Print as JSON."),
+) -> None:
+    """The eligibility criteria in plain English (one trial), or precompute LLM rewrites (--all)."""
+    from .model import NCT_ID_RE
+
+    if all_trials == (nct_id is not None):
+        _fail("Give either one NCT id (cleartrial explain NCT00000102) or --all.", code=2)
+    if not all_trials:
+        if status or limit is not None:
+            _fail("--status and --limit go with --all.", code=2)
+        nct = nct_id.strip().upper()
+        if not NCT_ID_RE.match(nct):
+            _fail(f'"{nct_id}" is not an NCT id. They look like NCT00000102: NCT and 8 digits.', code=2)
+        _explain_one(nct, json_out)
+        return
+    _explain_all(status, limit, json_out)
+
+
+def _explain_one(nct: str, json_out: bool) -> None:
+    from .plain_cache import plain_for_page
+
+    with _open_store(must_exist=True) as store:
+        trial = store.get_trial(nct)
+        if trial is None:
+            _fail(f"{nct} is not in this database ({state.db}). Load or sync it first.")
+        # What a page shows: the cached LLM version if an accepted one exists, else the rules.
+        # Never a request to the model here, so this is as fast with an LLM configured as without.
+        result = plain_for_page(store, trial)
+    if json_out:
+        _emit_json(result)
+        return
+    _print_plain(trial, result)
+
+
+_SECTION_TITLES = {"inclusion": "Who can join", "exclusion": "Who cannot join", "other": "Other criteria"}
+
+
+def _print_plain(trial, result: dict) -> None:
+    from rich.text import Text
+
+    from .explain.readability import grade_words
+
+    out.print(f"[bold]{trial.brief_title or trial.nct_id}[/]  [dim]{trial.nct_id}[/]", highlight=False)
+    engine = result.get("engine") or "rules"
+    if engine.startswith("llm:"):
+        out.print(f"Plain English by a language model ({engine[4:]}), each rewrite checked against the original.",
+                  highlight=False, markup=False)
+    else:
+        out.print("Plain English by cleartrial's rules, each rewrite checked against the original.")
+    level = result.get("reading_level") or {}
+    if level.get("plain") is not None or level.get("source") is not None:
+        out.print(f"Reading level: about {grade_words(level.get('plain'))} (original: {grade_words(level.get('source'))})",
+                  highlight=False)
+    fallbacks = 0
+
+    def show(criteria: list[dict], depth: int) -> None:
+        nonlocal fallbacks
+        for c in criteria:
+            if c.get("faithful", True):
+                marker, text = Text("  " * depth + "  •"), Text(c.get("plain") or c.get("source") or "")
+            else:
+                # The rewrite lost a detail, so the original is shown, and said to be.
+                fallbacks += 1
+                marker, text = Text("  " * depth + "  !", style="yellow"), Text(c.get("source") or "")
+                text.append("  (original wording)", style="yellow")
+            # A two-column grid wraps long criteria under their text, not under the bullet.
+            row = Table.grid(padding=(0, 1))
+            row.add_column(no_wrap=True)
+            row.add_column()
+            row.add_row(marker, text)
+            out.print(row)
+            show(c.get("children") or [], depth + 1)
+
+    criteria = result.get("criteria") or []
+    if not criteria:
+        out.print("\nThis record gives no eligibility criteria.")
+    for section in ("inclusion", "exclusion", "other"):
+        part = [c for c in criteria if (c.get("section") or "other") == section]
+        if part:
+            out.print(f"\n[bold]{_SECTION_TITLES[section]}[/]")
+            show(part, 0)
+    glossary = result.get("glossary") or []
+    if glossary:
+        out.print("\n[bold]Words explained[/]")
+        for g in glossary[:15]:
+            row = Table.grid(padding=(0, 1))
+            row.add_column(no_wrap=True)
+            row.add_column()
+            row.add_row(Text("  " + str(g.get("term", "")) + ":", style="bold"), Text(str(g.get("explanation", ""))))
+            out.print(row)
+        if len(glossary) > 15:
+            out.print(f"  … and {len(glossary) - 15} more (--json lists them all)")
+    if fallbacks:
+        out.print(f"\n! {fallbacks} criteri{'a are' if fallbacks > 1 else 'on is'} shown in the original wording: "
+                  "the plain version did not keep every detail.", style="yellow", highlight=False)
+    out.print("\nAlways confirm with the trial site.", style="bold")
+
+
+def _explain_all(status: Optional[list[str]], limit: Optional[int], json_out: bool) -> None:
+    from .explain import llm
+    from .plain_cache import precompute_all
+    from .search import normalise_statuses
+
+    # Every check before the database is opened, so bad input leaves nothing behind.
+    try:
+        settings = llm.LLMSettings.from_env()
+        statuses = normalise_statuses(status)
+    except InvalidQuery as exc:
+        _fail(str(exc), code=2)
+    if settings is None:
+        _fail(
+            f"No LLM is configured: set {llm.ENV_URL} (e.g. http://localhost:11434/v1 for Ollama) and "
+            f"{llm.ENV_MODEL} to precompute LLM rewrites. Without them, pages and `cleartrial explain NCT` "
+            "use the rule-based rewriter, which needs no precomputing.",
+            code=2,
+        )
+    if limit is not None and limit < 1:
+        _fail(f"--limit must be at least 1, got {limit}.", code=2)
+    with _open_store(must_exist=True) as store:
+        ids = list(store.iter_nct_ids(statuses))
+        with _progress() as bar, llm.LLMClient(settings) as client:
+            total = len(ids) if limit is None else min(limit, len(ids))
+            task = bar.add_task(f"Rewriting with {settings.model}", total=total)
+
+            def tick(r) -> None:
+                # With --limit the bar counts trials sent to the model; without, every trial.
+                done = r.considered if limit is None else r.computed + r.failed
+                bar.update(task, completed=done, description=(
+                    f"Rewriting with {settings.model}: {r.computed} done, {r.cached} cached, {r.failed} failed"))
+
+            report = precompute_all(store, client, ids, limit=limit, progress=tick)
+    if json_out:
+        _emit_json({"model": settings.model, "prompt_version": llm.PROMPT_VERSION, **report.as_dict()})
+    else:
+        out.print(
+            f"{report.considered:,} trials: {report.computed:,} rewritten, {report.cached:,} already cached, "
+            f"{report.no_criteria:,} without criteria, {report.failed:,} failed.", highlight=False)
+        out.print(f"Criteria: {report.accepted:,} rewrites accepted, {report.rejected:,} rejected by the "
+                  "faithfulness check (those keep the rule-based version).", highlight=False)
+        for nct, reason in report.failures[:10]:
+            out.print(f"  {nct}: {reason}", highlight=False, markup=False)
+        if len(report.failures) > 10 or report.failed > len(report.failures):
+            out.print(f"  … and {report.failed - min(10, len(report.failures)):,} more failures")
+    if report.stopped:
+        _fail(f"Stopped early: {report.stopped}")
+
+
+@app.command()
 def stats(json_out: bool = typer.Option(False, "--json", help="Print as JSON.")) -> None:
     """Counts by status, last load and sync, quarantined records."""
     with _open_store(must_exist=True) as store:
