@@ -9,10 +9,21 @@ person that they qualify.
 from __future__ import annotations
 
 from .design import Fact, design_facts, placebo_chance, study_dates, study_length, what_is_tested
+from .faithful import Check, check, check_structure
 from .participation import ParticipationFact, participation_facts
+from .plain import explain_criteria, explain_texts, explain_trial
 from .questions import Question, coordinator_questions, doctor_questions, question_lists
+from .rewrite import rewrite_criterion, simplify
 
 __all__ = [
+    "Check",
+    "check",
+    "check_structure",
+    "explain_criteria",
+    "explain_texts",
+    "explain_trial",
+    "rewrite_criterion",
+    "simplify",
     "Fact",
     "ParticipationFact",
     "Question",
