@@ -14,8 +14,8 @@ import re
 ALIASES: dict[str, tuple[str, ...]] = {
     "chemotherapy": ("chemo",),
     "chemotherapies": ("chemo",),
-    "histologically": ("tissue test",),
-    "cytologically": ("cell test",),
+    "histologically": ("tissue test", "tissue or cell test"),
+    "cytologically": ("cell test", "tissue or cell test"),
     "eligible": ("can join", "cannot join", "able to join"),
     "ineligible": ("cannot join",),
     "history of": ("had",),
@@ -28,6 +28,10 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "evidence of": ("signs of",),
     "investigational": ("experimental",),
     "participation": ("taking part", "taken part"),
+    "willingness": ("willing",),
+    "unwillingness": ("unwilling",),
+    "inability": ("unable",),
+    "ability": ("able",),
 }
 
 # Glossary terms the rewriter writes in these words (the check accepts them via ALIASES).

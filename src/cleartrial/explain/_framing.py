@@ -101,7 +101,7 @@ def _you_subject(rest: str) -> str | None:
     """The clause after a subject ("Patients …"), for "you"; None when it cannot be said."""
     r = rest.strip()
     low = r.lower()
-    m = re.match(r"(?:who|that)\s+(\w+)(?:\s+(not))?\s*", low)
+    m = re.match(r"(?:who|that)\s+(\w+)(?:\s+(not)\b)?\s*", low)
     if m:
         verb, neg = m.group(1), m.group(2)
         tail = r[m.end() :]
@@ -174,6 +174,8 @@ def measure(text: str) -> str | None:
     name = m.group("name").strip()
     bare = PARENS.sub(" ", name)
     last = bare.split()[-1].lower() if bare.split() else ""
+    if len(bare.split()) == 1 and last.endswith("ed"):
+        return None  # "Failed at least 4 …" is a verb, not a measure
     if last.endswith("ly") or last in ("of", "to", "for", "with", "in", "on", "by", "at", "from", "than", "and", "or"):
         return None
     if len(bare.split()) > 7 or _MEASURE_BAD.search(bare) or not m.group("rest")[:1].strip() or ": " in m.group("rest"):
@@ -184,6 +186,7 @@ def measure(text: str) -> str | None:
     return f"your {lower_first(name)} {'are' if plural else 'is'} {cmp + ' ' if cmp else ''}{m.group('rest')}"
 
 
+_PREDICATE_HINT = re.compile(r"eligible|included|excluded|allowed|permitted|acceptable|enrolled|considered|candidate|join")
 _DOUBLE_NEGATIVE = re.compile(r"(?:[\w'-]+\s+){0,2}(?:may|must|should|can|shall)\s+not\b|(?:[\w'-]+\s+){0,2}cannot\b", re.IGNORECASE)
 _HISTORY = [
     (re.compile(r"^you have no (?:prior |past |previous )?(?:medical )?history of ", re.IGNORECASE), "you have never had "),
@@ -212,14 +215,15 @@ def _as_you(text: str, section: str, lead_in: bool) -> str | None:
         return None
     if section == "exclusion" and _DOUBLE_NEGATIVE.match(t):
         return None  # "Patients may not be pregnant" under exclusion: framed, a double negative
-    says = SAYS_SECTION.get(section)
+    hint = _PREDICATE_HINT.search(low)
+    says = SAYS_SECTION.get(section) if hint else None
     said = says.search(t) if says else None
     if said and t[said.end() :].strip(" ."):
         said = None
     if said:
         t = t[: said.start()].rstrip(" ,")  # "Subjects with X are eligible": the frame says it
         low = t.lower()
-    elif _PREDICATE.search(t):
+    elif hint and _PREDICATE.search(t):
         return None
     s = _SUBJECT_RE.match(t)
     if s and s.group("poss"):

@@ -80,12 +80,22 @@ def base(verb: str) -> str:
 
 def agree(text: str) -> str:
     """Pronouns and verbs that followed a third-person subject, for "you"."""
-    text = re.sub(r"(?<![\w-])(?:he\s+or\s+she|he/she|s/he|they)(?![\w-])", "you", text, flags=re.I)
-    text = re.sub(r"(?<![\w-])(?:his\s+or\s+her|his/her|their)(?![\w-])", "your", text, flags=re.I)
-    text = re.sub(r"(?<![\w-])(?:him\s+or\s+her|him/her|them)(?![\w-])", "you", text, flags=re.I)
-    text = re.sub(r"(?<![\w-])(?:themselves|himself/herself)(?![\w-])", "yourself", text, flags=re.I)
-    text = re.sub(r"(?<![\w-])(you|and|or)\s+(has|is|was|does)(?![\w-])", lambda m: f"{m.group(1)} {base(m.group(2))}", text)
-    return text
+    if not _THIRD_PERSON.search(text):
+        return text
+    for pat, said in _PRONOUNS:
+        text = pat.sub(said, text)
+    return _VERB_AFTER.sub(lambda m: f"{m.group(1)} {base(m.group(2))}", text)
+
+
+_THIRD_PERSON = re.compile(r"(?<![\w-])(?:he|she|s/he|they|his|her|their|him|them|themselves|himself/herself|has|is|was|does)"
+                           r"(?![\w-])", re.I)
+_PRONOUNS = [
+    (re.compile(r"(?<![\w-])(?:he\s+or\s+she|he/she|s/he|they)(?![\w-])", re.I), "you"),
+    (re.compile(r"(?<![\w-])(?:his\s+or\s+her|his/her|their)(?![\w-])", re.I), "your"),
+    (re.compile(r"(?<![\w-])(?:him\s+or\s+her|him/her|them)(?![\w-])", re.I), "you"),
+    (re.compile(r"(?<![\w-])(?:themselves|himself/herself)(?![\w-])", re.I), "yourself"),
+]
+_VERB_AFTER = re.compile(r"(?<![\w-])(you|and|or)\s+(has|is|was|does)(?![\w-])")
 
 
 @lru_cache(maxsize=1)

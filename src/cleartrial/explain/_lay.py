@@ -111,7 +111,8 @@ _HISTOLOGY = re.compile(
     r"(?P<end>\s*(?:[;:.]\s|[;:.]?\Z))",
     re.I,
 )
-_PREVIOUSLY = re.compile(r"(?<![\w-])previously\s+(?P<verb>treated|irradiated|diagnosed|received|used|given)(?![\w-])", re.I)
+_PREVIOUSLY = re.compile(r"(?<![\w-])previously\s+(?P<verb>treated|irradiated|diagnosed|received|used|given)"
+                         r"(?=\s*(?:[,;.)]|\Z|\s(?:and|or|for|patients|people|disease|cancer|tumors?)\b))", re.I)
 
 
 def _histology(m: re.Match[str]) -> str:

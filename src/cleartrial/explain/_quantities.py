@@ -102,6 +102,10 @@ def number_value(token: str) -> str:
     word = _NUMBER_WORDS.get(token)
     if word is not None:
         return word
+    if token.isdigit():
+        return str(int(token))
+    if "." not in token:
+        return str(int(token.replace(",", "")))
     try:
         d = Decimal(token.replace(",", ""))
     except InvalidOperation:  # pragma: no cover - the regex only lets numbers through
@@ -142,20 +146,20 @@ _PARTS = {
 _PART_ALT = "|".join(f"(?:{p})" for p in _PARTS.values())
 _PART_CANON = [(re.compile(f"(?:{p})\\Z"), k) for k, p in _PARTS.items()]
 _SEP = r"\s*(?:/|per)\s*"
+_SEP_RE = re.compile(_SEP)
 _COMPOUND = re.compile(rf"(?:{_PART_ALT})(?:{_SEP}(?:{_PART_ALT}))+(?![a-z])")
 
 
+@lru_cache(maxsize=4096)
+def _part(part: str) -> str:
+    for pat, key in _PART_CANON:
+        if pat.match(part):
+            return key
+    return part
+
+
 def _compound(m: re.Match[str]) -> str:
-    out = []
-    for part in re.split(_SEP, m.group()):
-        part = " ".join(part.split())
-        for pat, key in _PART_CANON:
-            if pat.match(part):
-                out.append(key)
-                break
-        else:
-            out.append(part)
-    return "/".join(out)
+    return "/".join(_part(" ".join(p.split())) for p in _SEP_RE.split(m.group()))
 
 
 def _power(m: re.Match[str]) -> str:
@@ -249,7 +253,7 @@ def read_unit(low: str, pos: int) -> tuple[str, int] | None:
 # Comparisons
 
 _CMP_BEFORE = re.compile(
-    r"(?<![a-z])(?:"
+    r"(?:(?<![a-z])|(?=[≥≤<>=]))(?:"
     r"(?P<ge>≥|greater\s+than\s+or\s+equal\s+to|greater\s+or\s+equal\s+(?:to|than)|(?:more|higher)\s+than\s+or\s+equal\s+to|"
     r"equal\s+to\s+or\s+(?:greater|more|higher)\s+than|at\s+least|no\s+(?:less|fewer|lower|younger|shorter)\s+than|"
     r"not\s+(?:less|fewer|lower|younger|shorter)\s+than|not\s+below|not\s+under|(?:a\s+)?minimum\s+(?:of\s+)?|min\.?|at\s+or\s+above)"
@@ -269,7 +273,7 @@ _CMP_BEFORE = re.compile(
 _CMP_AFTER = re.compile(
     r"[ \t]*(?:(?:years?[ \t]+)?(?:of[ \t]+age|old)[ \t]*)?,?[ \t]*(?:or|and|&)[ \t]+"
     r"(?:(?P<ge>more|greater|older|above|over|higher|longer|later|up|bigger|larger)"
-    r"|(?P<le>less|fewer|younger|below|under|lower|shorter|smaller|earlier))(?![a-z])"
+    r"|(?P<le>less|fewer|younger|below|under|lower|shorter|smaller|earlier))(?![a-z])(?![ \t]+than)"
     r"|(?P<plus>\+)(?![\d/])"
 )
 # Every comparison phrase ends with one of these (a symbol or a word): a cheap test first.
@@ -306,8 +310,6 @@ _REL_AFTER_UNIT = re.compile(
     r"[ \t,]*(?:(?:or|and)[ \t]+(?:more|longer|less|fewer|older|younger|above|below)[ \t]+)?(?:(?:of|from)[ \t]+)?"
     r"(?:(?P<before>before|prior(?:[ \t]+to)?|preceding|ago|earlier|previously)|(?P<after>after|following|since|post|later))(?![a-z])"
 )
-# Where the text before a number stops belonging to it.
-_CLAUSE_BREAK = re.compile(r"[;,(\[]|\.\s")
 
 
 @dataclass(slots=True)
@@ -338,9 +340,10 @@ def quantities(text: str) -> list[Quantity]:
         tok = m.group()
         window_start = max(prev_end, m.start() - 60)
         window = low[window_start : m.start()]
-        breaks = list(_CLAUSE_BREAK.finditer(window))
-        if breaks:
-            window = window[breaks[-1].end() :]
+        dot = window.rfind(". ")
+        cut = max(window.rfind(";"), window.rfind(","), window.rfind("("), window.rfind("["), dot + 1 if dot >= 0 else -1)
+        if cut >= 0:
+            window = window[cut + 1 :]
             window_start = m.start() - len(window)
         q = Quantity(number_value(tok), text[m.start() : m.end()], None, None, frozenset(), m.start(), m.end(),
                      m.start(), m.end())
@@ -362,7 +365,7 @@ def quantities(text: str) -> list[Quantity]:
             q.cmp_span = (window_start + c.start(), window_start + c.end())
             q.start = window_start + c.start()
             rest = window[: c.start()]
-        if _AGE_BEFORE.search(window):
+        if ("ag" in window or "old" in window or "young" in window) and _AGE_BEFORE.search(window):
             q.age = True
         # The unit, then a comparison or relation after it.
         pos = m.end()

@@ -64,12 +64,30 @@ _POSITIVE = re.compile(r"(?<![a-z])positive(?![a-z])")
 _CUES = (("negation", _NEG), ("exception", _EXCEPT), ("result", _POSITIVE))
 
 
+_CUE_TOKEN = re.compile(r"[a-z]+(?:n't)?|(?<=[a-z])-free")
+_NEG_WORDS = frozenset(
+    """no not never none neither nor without cannot unable unwilling inability unwillingness absence absent lack
+    lacks lacking negative ineligible exclude excluded excludes non -free""".split()
+)
+_EXCEPT_WORDS = frozenset("except excepting excluding unless besides".split())
+_PAIRS = {("free", "of"): "negation", ("other", "than"): "exception", ("apart", "from"): "exception",
+          ("exception", "of"): "exception"}
+
+
 def _cues(low: str) -> dict[str, list[str]]:
+    """Negation, exception and result words by class (the words of _NEG, _EXCEPT and
+    _POSITIVE, read token by token: much faster than the patterns on long criteria)."""
     out: dict[str, list[str]] = {}
-    for name, pat in _CUES:
-        found = pat.findall(low)
-        if found:
-            out[name] = found
+    toks = _CUE_TOKEN.findall(low)
+    for i, w in enumerate(toks):
+        if w in _NEG_WORDS or w.endswith("n't"):
+            out.setdefault("negation", []).append(w)
+        elif w in _EXCEPT_WORDS:
+            out.setdefault("exception", []).append(w)
+        elif w == "positive":
+            out.setdefault("result", []).append(w)
+        elif i + 1 < len(toks) and (w, toks[i + 1]) in _PAIRS:
+            out.setdefault(_PAIRS[(w, toks[i + 1])], []).append(f"{w} {toks[i + 1]}")
     return out
 
 
@@ -86,7 +104,8 @@ _NOT_NAMES = frozenset(
     patient patients subject subjects participant participants individual individuals person
     persons people volunteer volunteers woman women man men child children adult adults
     female females male males girl girls boy boys candidate candidates case cases
-    note notes see yes et al etc eg ie vs per via e.g i.e""".split()
+    note notes see yes et al etc eg ie vs per via e.g i.e greater less more fewer higher lower evidence
+    signs presence absence recovered adequate measurable evaluable""".split()
 )
 _DRUG_ENDINGS = (
     "mab", "nib", "cillin", "mycin", "micin", "oxacin", "cycline", "azole", "vir", "platin", "taxel",
@@ -102,12 +121,8 @@ _CONDITION_ENDINGS = (
     "otomy", "ostomy", "plasty", "scopy", "graphy", "uria", "cardia", "penia", "philia", "plegia",
     "paresis", "rrhea", "rrhoea", "lepsy", "iasis", "ectasia", "sclerosis", "stenosis",
 )
-_TOKEN = r"(?<![A-Za-z0-9'-])[A-Za-z][A-Za-z0-9]*(?:'s)?(?:-[A-Za-z0-9]+)*"
-# Only tokens that can be names: with a capital or a digit, or with a drug or disease ending.
-_CANDIDATE = re.compile(
-    rf"(?=[A-Za-z][A-Za-z0-9'-]*[A-Z0-9]){_TOKEN}|"
-    rf"(?<![A-Za-z0-9'-])[a-z][a-z-]*(?:{'|'.join(_DRUG_ENDINGS + _CONDITION_ENDINGS)})(?:'s)?(?![A-Za-z0-9-])"
-)
+_TOKEN = re.compile(r"(?<![A-Za-z0-9'-])[A-Za-z][A-Za-z0-9]*(?:'s)?(?:-[A-Za-z0-9]+)*")
+_ENDINGS = _DRUG_ENDINGS + _CONDITION_ENDINGS
 _WORD_START = re.compile(r"(?<![A-Za-z0-9'-])[A-Za-z]")
 _CAPITAL_START = re.compile(r"(?<![A-Za-z0-9'-])[A-Z]")
 
@@ -135,18 +150,55 @@ def _present(low_rewrite: str, phrase: str) -> bool:
     return p in low_rewrite or bool(_loose(p).search(low_rewrite))
 
 
+_SAYS_HINT = re.compile(r"eligible|included|excluded|join")
+
+
+def _glossary_masks(terms: tuple[Match, ...], rw_low: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Spans to hide, in the source and in the rewrite, before numbers and negations are read.
+
+    A term is hidden on both sides only as often as the rewrite still has it, as written or
+    in its glossary words: a term that went ("ineligible" → "cannot join") leaves its negation
+    to be counted. The glossary words are looked for only where the term itself went (a kept
+    "intolerant" does not hide an "unable to take part" written for something else)."""
+    src_masks: list[tuple[int, int]] = []
+    rw_masks: list[tuple[int, int]] = []
+    by_entry: dict[str, list[Match]] = {}
+    for m in terms:
+        e = m.entry
+        if e.kind != "unit" and not _is_comparison(e.term) and (_needs_mask(m.text) or _needs_mask(e.plain)):
+            by_entry.setdefault(e.term, []).append(m)
+    for term, matches in by_entry.items():
+        e = matches[0].entry
+        said = {m.text.lower() for m in matches} | {term.lower()}
+        kept = {x.span() for p in said for x in _loose(p).finditer(rw_low)}
+        plain = set() if _alias_present(rw_low, term) else {x.span() for x in _loose(e.plain.lower()).finditer(rw_low)}
+        if kept:
+            # Where the term is still there, its glossary words count only around it
+            # ("… (HbA1c)"): elsewhere they were written for something else.
+            plain = {p for p in plain if any(p[0] <= a and b <= p[1] for a, b in kept)}
+        found = plain | {k for k in kept if not any(p[0] <= k[0] and k[1] <= p[1] for p in plain)}
+        if not found:
+            continue
+        src_masks.extend((m.start, m.end) for m in matches[: len(found)])
+        rw_masks.extend(found)
+    return src_masks, rw_masks
+
+
 def _alias_present(low_rewrite: str, term: str) -> bool:
     low = term.lower()
     said = ALIASES.get(low) or ALIASES.get(low.split(" ", 1)[0], ())  # "histologically confirmed"
     return any(a in low_rewrite for a in said)
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=65536)
 def _loose(phrase: str) -> re.Pattern[str]:
     parts = []
-    for w in re.findall(r"[^\W_]+", _WOMEN.sub(lambda m: (m.group(1) or "") + "m", phrase)):
-        stem = w[:-2] if len(w) > 5 else w[:-1] if len(w) > 3 else w
-        parts.append(re.escape(stem) + r"[^\W_]*")
+    for w in re.findall(r"[^\W_]+", _WOMEN.sub(lambda m: (m.group(1) or "") + "man", phrase)):
+        if len(w) <= 3:
+            parts.append(re.escape(w) + r"(?![^\W_])")  # "II" is not "III", "of" not "off"
+        else:
+            stem = w[:-2] if len(w) > 5 else w[:-1]
+            parts.append(re.escape(stem) + r"[^\W_]*")
     return re.compile(r"(?<![^\W_])" + r"(?:'s)?[\W_]+".join(parts) if parts else r"\A")
 
 
@@ -258,7 +310,7 @@ def _check(source: str, rewrite: str, section: str | None) -> Check:
     rw = qty.fold(stripped)
     src_low, rw_low = qty.lower(src), qty.lower(rw)
     said_span = None
-    if section in SAYS_SECTION and stripped is not rewrite:
+    if section in SAYS_SECTION and stripped is not rewrite and _SAYS_HINT.search(src_low):
         says = SAYS_SECTION[section]
         said = says.search(src_low)
         if said and not says.search(rw_low):
@@ -270,18 +322,7 @@ def _check(source: str, rewrite: str, section: str | None) -> Check:
         terms = tuple(m for m in terms if m.end <= said_span[0] or m.start >= said_span[1])
 
     # Glossary words to mask before numbers and negations are read (see the module doc).
-    src_masks: list[tuple[int, int]] = []
-    rw_masks: list[tuple[int, int]] = []
-    for m in terms:
-        if m.entry.kind != "unit" and not _is_comparison(m.entry.term):
-            if _needs_mask(m.text) or _needs_mask(m.entry.plain):
-                found = [x.span() for phrase in {m.text.lower(), m.entry.term.lower(), m.entry.plain.lower()}
-                         for x in _loose(phrase).finditer(rw_low)]
-                if found:
-                    # Masked on both sides only when the rewrite has the term or its plain words:
-                    # a term that went ("ineligible" → "cannot join") leaves its "not" to count.
-                    src_masks.append((m.start, m.end))
-                    rw_masks.extend(found)
+    src_masks, rw_masks = _glossary_masks(terms, rw_low)
 
     # 1–2. Numbers, units, comparisons, time windows.
     if qty.NUMBER.search(src_low) or qty.NUMBER.search(rw_low):
@@ -298,26 +339,31 @@ def _check(source: str, rewrite: str, section: str | None) -> Check:
         e = m.entry
         if e.kind == "unit" or _is_comparison(e.term) or e.term.lower() in _NOT_NAMES:
             continue
-        if not (_present(rw_low, m.text) or _present(rw_low, e.term) or _present(rw_low, e.plain)
+        said = (m.text.lower(), e.term.lower(), e.plain.lower())
+        if not (any(p in rw_low for p in said) or any(_present(rw_low, p) for p in said)
                 or _alias_present(rw_low, e.term)):
             problems.append(f'{_label(e.kind)} "{m.text}" missing')
     # Capitals carry no information in Title Case Text or a shouted line.
     title_case = len(_CAPITAL_START.findall(src)) >= 0.6 * len(_WORD_START.findall(src))
     j = 0
-    for t in _CANDIDATE.finditer(src):
+    for t in _TOKEN.finditer(src):
+        tok = t.group()
+        # Only a token with a capital or a digit, or a drug or disease ending, can be a name.
+        if tok.islower() and not tok.endswith(_ENDINGS) and not tok.removesuffix("'s").endswith(_ENDINGS):
+            continue
         while j < len(covered) and covered[j][1] <= t.start():
             j += 1
         if j < len(covered) and covered[j][0] <= t.start() < covered[j][1]:
             continue
-        tok = t.group()
         kind = _looks_technical(tok, tok[0].isupper() and _at_start(src, t.start()), title_case)
         if kind and not (_present(rw_low, tok.removesuffix("'s")) or _alias_present(rw_low, tok)):
             problems.append(f'{kind} "{tok}" missing')
 
     # 3. Negations and exceptions, with comparison words masked ("no more than").
-    src_n = _mask(src_low, src_masks + [q.cmp_span for q in src_q if q.cmp_span])
-    rw_n = _mask(rw_low, rw_masks + [q.cmp_span for q in rw_q if q.cmp_span])
-    _compare_cues(_cues(src_n), _cues(rw_n), problems)
+    src_hide = src_masks + [q.cmp_span for q in src_q if q.cmp_span]
+    rw_hide = rw_masks + [q.cmp_span for q in rw_q if q.cmp_span]
+    _compare_cues(_cues(_mask(src_low, src_hide) if src_hide else src_low),
+                  _cues(_mask(rw_low, rw_hide) if rw_hide else rw_low), problems)
     return Check(not problems, problems)
 
 

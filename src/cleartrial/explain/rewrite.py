@@ -32,7 +32,17 @@ __all__ = ["frame_for", "group_lead", "rewrite_criterion", "simplify"]
 INCLUDE_FRAME = "You can join if "
 EXCLUDE_FRAME = "You cannot join if "
 
-_TRAILING = re.compile(r"[\s,;]*(?:(?<![\w-])(?P<conn>and/or|and|or)(?![\w-]))?[\s;,.]*\Z", re.I)
+_CONNECTOR = re.compile(r"(?:^|(?<=[\s,;]))(and/or|and|or)\Z", re.I)
+
+
+def _trailing(text: str) -> tuple[str, str | None]:
+    """The text without its closing punctuation and a closing "and" / "or" (which is kept
+    aside: "… lactating; or" still means "or")."""
+    body = text.rstrip(" \t\n,;.")
+    m = _CONNECTOR.search(body[-8:])
+    if m:
+        return body[: len(body) - len(m.group(1))].rstrip(" \t\n,;."), m.group(1)
+    return body, None
 # Sentence ends: ". " before a capital, not after "e.g.", "i.e.", "vs.", "Dr.", "approx." or
 # one letter ("J. Smith"), and never inside a number ("2.5").
 _SENT_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(]?[A-Z])")
@@ -184,10 +194,8 @@ def rewrite_criterion(source: str, section: str = "other", *, frame: bool = True
     text = source if "  " not in source and "\n" not in source and source == source.strip() else " ".join(source.split())
     if not text:
         return source
-    trail = _TRAILING.search(text)
-    conn = trail.group("conn") if trail else None
     lead_in = text.rstrip().endswith(":")
-    body = text[: trail.start()] if trail and not lead_in else text.rstrip()
+    body, conn = (text.rstrip(), None) if lead_in else _trailing(text)
     if not body:
         return source
     label = split_label(body)
