@@ -15,7 +15,7 @@ from cleartrial.explain import faithful
 from cleartrial.explain.criteria import iter_criteria, parse_criteria, pieces
 from cleartrial.explain.plain import explain_criteria, explain_texts, explain_trial
 from cleartrial.explain.rewrite import group_lead, rewrite_criterion, simplify
-from cleartrial.model import Eligibility, Intervention, Outcome, Trial
+from cleartrial.model import Intervention, Outcome, Trial
 
 _WS = re.compile(r"\s+")
 

@@ -31,7 +31,7 @@ from functools import lru_cache
 
 from ._aliases import LAY_TERMS
 from ._lay import swap_words
-from .faithful import glossary_matches
+from ._signals import glossary_matches
 from .glossary import Entry, Match, expand_abbreviations, lookup
 
 KEEP, REPLACE, WORDS = "keep", "replace", "words"
@@ -199,6 +199,13 @@ def replace_terms(text: str, state: TermState, end: int | None = None) -> str:
             out.append(m.text)
             pos = m.end
             continue
+        if " " in m.entry.term and _SHARED_HEAD.search(text[max(0, m.start - 40) : m.start]):
+            # "adjuvant or neoadjuvant therapy": the first word shares the term's last word, so
+            # the term must stay whole for the list to read right.
+            state.explain(m.text, m.entry.explanation)
+            out.append(m.text)
+            pos = m.end
+            continue
         said = _one_term(m, text, state, "".join(out[-2:]))
         stop = m.end
         if said != m.text:
@@ -223,6 +230,11 @@ _HEADS = (
     "virus antibody antibodies abnormalities abnormality complications problems problem event events"
 )
 _ATTRIBUTIVE = re.compile(r"(?:\s+[a-z-]+){0,2}?\s+(?:" + "|".join(_HEADS.split()) + r")\b", re.I)
+_SHARED_HEAD = re.compile(
+    r"(?:^|\s)(?:[A-Za-z-]+(?:ant|ent|ive|ic|al|ary|ous|ed|ing)|pre|post|non|neo|first|second|third|partial|complete|"
+    r"primary|secondary|acute|chronic|adjuvant|local|systemic)\s*(?:,\s*)?(?:or|and|and/or|/)\s*\Z",
+    re.I,
+)
 _AFTER_NUMBER = re.compile(r"\d\s*(?:x|×|X|times)?\s*(?:the\s+)?(?:institutional\s+)?\Z")
 
 

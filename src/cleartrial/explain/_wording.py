@@ -59,7 +59,7 @@ _WORD_CMP = [
 ]
 _RANGE = re.compile(rf"(?P<a>{_NUM})\s*[-–~]\s*(?P<b>{_NUM_CORE})(?![\d/.]\d|-[a-z])")
 _AGE_SUFFIX = re.compile(
-    rf"(?P<num>{_NUM})\s*(?:years?|yrs?\.?)(?:\s+of\s+age|\s+old)?\s*(?:and|or)\s*(?P<dir>older|over|above|greater|"
+    rf"(?P<num>{_NUM})\s*(?:(?:years?|yrs?\.?)(?:\s+of\s+age|\s+old)?|(?<=[Aa]ge:\s\d)|(?<=[Aa]ge:\s\d\d))\s*(?:and|or)\s*(?P<dir>older|over|above|greater|"
     rf"younger|under|below|less)\b(?:\s+(?:years?\s+)?(?:of\s+age|old))?",
     re.I,
 )
